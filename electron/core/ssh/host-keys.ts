@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+
+import { UserError } from '../errors.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
+
+export interface HostKey {
+  type: string;
+  /** The key blob in base64, as it stands in a known_hosts line. */
+  base64: string;
+}
+
+/** The SHA256 fingerprint in OpenSSH's notation, e.g. `SHA256:uNiVz...` (no padding). */
+export function fingerprintOf(key: HostKey): string {
+  const digest = createHash('sha256').update(Buffer.from(key.base64, 'base64')).digest('base64');
+  return `SHA256:${digest.replace(/=+$/, '')}`;
+}
+
+/** ssh2 hands the verifier the raw key blob; its first field is the key type. */
+export function hostKeyFromBlob(blob: Buffer): HostKey {
+  const length = blob.length >= 4 ? blob.readUInt32BE(0) : 0;
+  const type = blob.subarray(4, 4 + length).toString('latin1') || 'unknown';
+  return { type, base64: blob.toString('base64') };
+}
+
+/**
+ * Pinned host keys in OpenSSH known_hosts format, one line per VM with the VM's name as the host
+ * (what `HostKeyAlias <vm>` matches), so the panel and the real `ssh` client share one file.
+ */
+export class HostKeyStore {
+  constructor(readonly file: string) {}
+
+  async get(alias: string): Promise<HostKey[]> {
+    const lines = await this.readLines();
+    const keys: HostKey[] = [];
+    for (const line of lines) {
+      const [hosts, type, base64] = line.trim().split(/\s+/);
+      if (!hosts || !type || !base64 || hosts.startsWith('#')) continue;
+      if (hosts.split(',').includes(alias)) keys.push({ type, base64 });
+    }
+    return keys;
+  }
+
+  /** Replaces the VM's pinned key; other lines, comments included, are kept as they are. */
+  async pin(alias: string, key: HostKey): Promise<void> {
+    const kept = (await this.readLines()).filter((line) => {
+      const hosts = line.trim().split(/\s+/)[0] ?? '';
+      return hosts.startsWith('#') || !hosts.split(',').includes(alias);
+    });
+    const lines = [...kept.filter((line) => line.length > 0), `${alias} ${key.type} ${key.base64}`];
+    await writeFileAtomic(this.file, lines.join('\n') + '\n', { mode: 0o600 });
+  }
+
+  private async readLines(): Promise<string[]> {
+    try {
+      return (await readFile(this.file, 'utf8')).split('\n');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+}
+
+export function hostKeyUnknownError(alias: string, presented: HostKey): UserError {
+  return new UserError(
+    'host-key-unknown',
+    `no host key is pinned for ${alias}; it presents ${presented.type} ${fingerprintOf(presented)}`,
+    `If that fingerprint is the VM's (check on its console: ssh-keygen -lf ` +
+      `/etc/ssh/ssh_host_ed25519_key.pub), trust it from the VM card or with ` +
+      `\`bm trust-host-key ${alias} ${fingerprintOf(presented)}\`.`,
+  );
+}
+
+export function hostKeyMismatchError(alias: string, pinned: HostKey[], presented: HostKey) {
+  const expected = pinned.map((key) => `${key.type} ${fingerprintOf(key)}`).join(', ');
+  return new UserError(
+    'host-key-changed',
+    `the host key of ${alias} changed: pinned ${expected}, presented ${presented.type} ` +
+      `${fingerprintOf(presented)}; the connection was refused`,
+    'If the VM was re-imported or its image rebuilt, re-pin its key from the VM card; ' +
+      'otherwise something else answers on its tunnel port.',
+  );
+}

@@ -1,0 +1,103 @@
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { join } from 'node:path';
+
+import type { FileEntry } from './local-scan.ts';
+
+const BLOCK = 512;
+
+/**
+ * A POSIX (pax) tar stream of the given files, read from disk one at a time. Written here rather
+ * than spawning `tar` so the workstation needs no tar of a particular flavour; the VM's GNU tar
+ * reads it. Long paths go in a pax header; mtimes are whole seconds.
+ */
+export function createTarStream(root: string, files: FileEntry[]): Readable {
+  async function* generate() {
+    for (const file of files) {
+      const pathBytes = Buffer.byteLength(file.path);
+      if (pathBytes > 100) yield paxHeader(file.path);
+      yield header({
+        name: pathBytes > 100 ? file.path.slice(-90).replace(/^[^/]*\//, '') : file.path,
+        mode: file.executable ? 0o755 : 0o644,
+        size: file.size,
+        mtime: file.mtime,
+        type: '0',
+      });
+
+      const handle = await open(join(root, file.path), 'r');
+      try {
+        let remaining = file.size;
+        const buffer = Buffer.alloc(64 * 1024);
+        while (remaining > 0) {
+          const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, remaining));
+          // A file that shrank since the scan: pad with zeros so the archive stays well-formed;
+          // the next sync sees the new size and sends it again.
+          if (bytesRead === 0) {
+            yield Buffer.alloc(remaining);
+            break;
+          }
+          remaining -= bytesRead;
+          yield Buffer.from(buffer.subarray(0, bytesRead));
+        }
+      } finally {
+        await handle.close();
+      }
+      yield Buffer.alloc(padding(file.size));
+    }
+    yield Buffer.alloc(BLOCK * 2);
+  }
+  return Readable.from(generate());
+}
+
+interface HeaderFields {
+  name: string;
+  mode: number;
+  size: number;
+  mtime: number;
+  type: '0' | 'x';
+}
+
+function header(fields: HeaderFields): Buffer {
+  const block = Buffer.alloc(BLOCK);
+  block.write(fields.name, 0, 100, 'utf8');
+  writeOctal(block, fields.mode, 100, 8);
+  writeOctal(block, 0, 108, 8);
+  writeOctal(block, 0, 116, 8);
+  writeOctal(block, fields.size, 124, 12);
+  writeOctal(block, fields.mtime, 136, 12);
+  block.write('        ', 148, 8, 'latin1');
+  block.write(fields.type, 156, 1, 'latin1');
+  block.write('ustar\u000000', 257, 8, 'latin1');
+
+  let checksum = 0;
+  for (const byte of block) checksum += byte;
+  block.write(checksum.toString(8).padStart(6, '0') + '\u0000 ', 148, 8, 'latin1');
+  return block;
+}
+
+function paxHeader(path: string): Buffer {
+  const record = paxRecord('path', path);
+  const body = Buffer.from(record, 'utf8');
+  return Buffer.concat([
+    header({ name: 'PaxHeader', mode: 0o644, size: body.length, mtime: 0, type: 'x' }),
+    body,
+    Buffer.alloc(padding(body.length)),
+  ]);
+}
+
+// A pax record starts with its own length in bytes, which includes the digits of that length.
+function paxRecord(key: string, value: string): string {
+  const rest = ` ${key}=${value}\n`;
+  const restBytes = Buffer.byteLength(rest);
+  let length = restBytes + 1;
+  while (String(length).length + restBytes !== length) length = String(length).length + restBytes;
+  return `${length}${rest}`;
+}
+
+function writeOctal(block: Buffer, value: number, offset: number, width: number): void {
+  block.write(value.toString(8).padStart(width - 1, '0') + '\u0000', offset, width, 'latin1');
+}
+
+function padding(size: number): number {
+  return (BLOCK - (size % BLOCK)) % BLOCK;
+}
