@@ -122,6 +122,8 @@ function serveClient(ws: WebSocket, options: BrowserServerOptions): void {
       .handler(message.op, message.input)
       .then((result) => send({ type: 'result', id: message.id, result }));
   });
+  // Without a listener, a socket error (a message over maxPayload) would crash the process.
+  ws.on('error', (error) => log.warn('client connection failed', { error: error.message }));
   ws.on('close', () => {
     unsubscribe();
     log.info('client disconnected');
@@ -145,7 +147,14 @@ async function serveStatic(
     return;
   }
 
-  const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+  } catch {
+    // A malformed escape such as `%zz` is the client's error, not a 500.
+    response.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad path\n');
+    return;
+  }
   const relative = pathname === '/' ? 'index.html' : pathname.slice(1);
   const file = normalize(join(root, relative));
   if (!file.startsWith(normalize(root) + sep)) {

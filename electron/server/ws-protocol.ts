@@ -7,7 +7,8 @@ const ClientMessageSchema = z.object({
   type: z.literal('call'),
   id: z.number().int().nonnegative(),
   op: z.string().max(64),
-  input: z.unknown(),
+  // JSON.stringify drops an undefined input; zod 4 would then refuse the call unanswered.
+  input: z.unknown().optional(),
 });
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 

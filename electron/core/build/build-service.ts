@@ -32,6 +32,7 @@ interface ActiveRun {
   abort: AbortController;
   pgid?: number;
   session?: SshSession;
+  cancelRequested: boolean;
   watcher: BuildWatcher;
   lastUpdate: number;
   done: Promise<void>;
@@ -84,6 +85,7 @@ export class BuildService {
       file: createWriteStream(this.history.logFile(id)),
       abort: new AbortController(),
       watcher: createBuildWatcher(),
+      cancelRequested: false,
       lastUpdate: 0,
       done: Promise.resolve(),
     };
@@ -105,13 +107,21 @@ export class BuildService {
   async cancel(runId: string): Promise<BuildRun> {
     const active = this.active.get(runId);
     if (!active) return this.get(runId);
+    if (active.cancelRequested) {
+      await active.done;
+      return this.get(runId);
+    }
 
+    active.cancelRequested = true;
     active.log.info('cancel requested', { pgid: active.pgid });
     this.appendOutput(active, '\r\n[build-machines] cancelling…\r\n');
-    active.abort.abort();
 
+    // Before cabal runs, stopping the local steps is enough; once it runs, its process group
+    // on the VM is killed first and the channel closes when the last process is gone.
     if (active.pgid !== undefined && active.session) {
       await this.killRemoteGroup(active, active.session, active.pgid);
+    } else {
+      active.abort.abort();
     }
     await active.done;
     return this.get(runId);
@@ -190,10 +200,10 @@ export class BuildService {
       const result = await this.runRemote(active, session, command);
 
       run.exitCode = result.exitCode;
-      if (active.abort.signal.aborted) run.status = 'cancelled';
+      if (active.cancelRequested) run.status = 'cancelled';
       else run.status = result.exitCode === 0 ? 'succeeded' : 'failed';
     } catch (error) {
-      if (active.abort.signal.aborted) {
+      if (active.cancelRequested) {
         run.status = 'cancelled';
       } else {
         run.status = 'failed';
@@ -254,7 +264,7 @@ export class BuildService {
           markerSeen = true;
           text = pending.slice(end + 1);
           pending = '';
-          if (active.abort.signal.aborted && active.pgid !== undefined) {
+          if (active.cancelRequested && active.pgid !== undefined) {
             void this.killRemoteGroup(active, session, active.pgid);
           }
         }
@@ -266,19 +276,33 @@ export class BuildService {
     return result;
   }
 
-  /** TERM to the whole remote process group, KILL after a grace period. */
+  /**
+   * TERM to the whole remote process group, KILL if it outlives the grace period, and as a last
+   * resort closing the channel. Every step waits for the run to end by itself first.
+   */
   private async killRemoteGroup(active: ActiveRun, session: SshSession, pgid: number) {
-    if (!Number.isInteger(pgid) || pgid <= 1) return;
-    const group = `-${pgid}`;
-    await session.capture(shellCommand(['kill', '-TERM', '--', group])).catch(() => undefined);
-    const finished = await Promise.race([
-      active.done.then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), CANCEL_GRACE_MS)),
-    ]);
-    if (!finished) {
-      active.log.warn('remote build ignored SIGTERM, killing', { pgid });
-      await session.capture(shellCommand(['kill', '-KILL', '--', group])).catch(() => undefined);
+    if (!Number.isInteger(pgid) || pgid <= 1) {
+      active.abort.abort();
+      return;
     }
+    const ended = (ms: number) =>
+      Promise.race([
+        active.done.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref()),
+      ]);
+    const group = `-${pgid}`;
+
+    await session.capture(shellCommand(['kill', '-TERM', '--', group])).catch(() => undefined);
+    const endedOnTerm = await ended(CANCEL_GRACE_MS);
+
+    // cabal may exit on TERM while a GHC it started keeps compiling (seen with a Template
+    // Haskell splice): the channel closing proves nothing about the rest of the group.
+    if (!endedOnTerm) active.log.warn('remote build ignored SIGTERM, killing', { pgid });
+    await session.capture(shellCommand(['kill', '-KILL', '--', group])).catch(() => undefined);
+    if (endedOnTerm || (await ended(CANCEL_GRACE_MS))) return;
+
+    active.log.warn('remote channel still open after SIGKILL, closing it', { pgid });
+    active.abort.abort();
   }
 
   private appendOutput(active: ActiveRun, text: string): void {

@@ -39,7 +39,10 @@ export function parsePortRegistry(text: string, file = 'port-registry.yml'): Mac
 
   const syntaxError = document.errors[0];
   if (syntaxError) {
-    const line = syntaxError.linePos?.[0]?.line ?? 1;
+    // linePos is only filled in with prettyErrors, so the line comes from the offset instead;
+    // an error found at the end of the text (an unclosed quote) is put on the last line.
+    const lastLine = text.trimEnd().split('\n').length;
+    const line = Math.min(lineCounter.linePos(syntaxError.pos[0]).line, lastLine);
     const reason = syntaxError.message.split('\n')[0] ?? 'invalid YAML';
     throw registryError(file, line, `not valid YAML: ${reason}`, 'Fix the YAML syntax there.');
   }
@@ -53,6 +56,19 @@ export function parsePortRegistry(text: string, file = 'port-registry.yml'): Mac
       'expected a mapping with a `machines:` list',
       'Start the file with `machines:` followed by one `- name: ...` item per VM.',
     );
+  }
+
+  // A misspelt `machines:` would otherwise read as an empty registry.
+  for (const pair of root.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+    if (key !== 'machines') {
+      throw registryError(
+        file,
+        lineOf(pair.key as Node),
+        `unknown top-level key \`${key}\``,
+        'The file holds only a `machines:` list.',
+      );
+    }
   }
 
   const machinesNode = root.get('machines', true) as Node | undefined;

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 const APP_FOLDER = 'build-machines';
 
@@ -15,29 +15,33 @@ export interface AppPaths {
  * BM_STATE_DIR override them, which the tests and the lab use to stay out of the real home.
  */
 export function resolveAppPaths(env: NodeJS.ProcessEnv = process.env): AppPaths {
-  const home = env.HOME ?? homedir();
+  // Empty variables count as unset, as the shell's `${VAR:-default}` would treat them.
+  const home = env.HOME || homedir();
 
   if (process.platform === 'win32') {
     const appData = env.APPDATA ?? join(home, 'AppData', 'Roaming');
     const localAppData = env.LOCALAPPDATA ?? join(home, 'AppData', 'Local');
     return {
-      configDir: env.BM_CONFIG_DIR ?? join(appData, 'Build Machines'),
-      stateDir: env.BM_STATE_DIR ?? join(localAppData, 'Build Machines'),
+      configDir: env.BM_CONFIG_DIR || join(appData, 'Build Machines'),
+      stateDir: env.BM_STATE_DIR || join(localAppData, 'Build Machines'),
     };
   }
 
   if (process.platform === 'darwin') {
     const support = join(home, 'Library', 'Application Support', 'Build Machines');
     return {
-      configDir: env.BM_CONFIG_DIR ?? support,
-      stateDir: env.BM_STATE_DIR ?? join(support, 'state'),
+      configDir: env.BM_CONFIG_DIR || support,
+      stateDir: env.BM_STATE_DIR || join(support, 'state'),
     };
   }
 
-  const configHome = env.XDG_CONFIG_HOME || join(home, '.config');
-  const stateHome = env.XDG_STATE_HOME || join(home, '.local', 'state');
+  // The XDG spec calls a relative path in these variables invalid, to be ignored.
+  const xdg = (value: string | undefined, fallback: string) =>
+    value && isAbsolute(value) ? value : fallback;
+  const configHome = xdg(env.XDG_CONFIG_HOME, join(home, '.config'));
+  const stateHome = xdg(env.XDG_STATE_HOME, join(home, '.local', 'state'));
   return {
-    configDir: env.BM_CONFIG_DIR ?? join(configHome, APP_FOLDER),
-    stateDir: env.BM_STATE_DIR ?? join(stateHome, APP_FOLDER),
+    configDir: env.BM_CONFIG_DIR || join(configHome, APP_FOLDER),
+    stateDir: env.BM_STATE_DIR || join(stateHome, APP_FOLDER),
   };
 }

@@ -43,12 +43,19 @@ export class HostKeyStore {
 
   /** Replaces the VM's pinned key; other lines, comments included, are kept as they are. */
   async pin(alias: string, key: HostKey): Promise<void> {
-    const kept = (await this.readLines()).filter((line) => {
+    const lines = await this.readLines();
+    if (lines.at(-1) === '') lines.pop();
+
+    const kept = lines.flatMap((line) => {
       const hosts = line.trim().split(/\s+/)[0] ?? '';
-      return hosts.startsWith('#') || !hosts.split(',').includes(alias);
+      const names = hosts.split(',');
+      if (hosts.startsWith('#') || !names.includes(alias)) return [line];
+      // A line shared with other hosts keeps their pin: only the alias leaves it.
+      const others = names.filter((name) => name !== alias);
+      return others.length > 0 ? [line.replace(hosts, others.join(','))] : [];
     });
-    const lines = [...kept.filter((line) => line.length > 0), `${alias} ${key.type} ${key.base64}`];
-    await writeFileAtomic(this.file, lines.join('\n') + '\n', { mode: 0o600 });
+    kept.push(`${alias} ${key.type} ${key.base64}`);
+    await writeFileAtomic(this.file, kept.join('\n') + '\n', { mode: 0o600 });
   }
 
   private async readLines(): Promise<string[]> {

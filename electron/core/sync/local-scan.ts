@@ -32,15 +32,24 @@ interface IgnoreScope {
 export async function scanLocalTree(
   root: string,
 ): Promise<{ files: FileEntry[]; exclusions: Exclusions }> {
-  const scopes: IgnoreScope[] = [
-    { base: '', rules: ignore().add(ALWAYS_EXCLUDED.map((n) => `/${n}/`)) },
-  ];
+  const always = ignore().add(ALWAYS_EXCLUDED.map((n) => `/${n}/`));
+  const scopes: IgnoreScope[] = [];
   const files: FileEntry[] = [];
 
-  const excludedBy = (path: string, activeScopes: IgnoreScope[]) =>
-    activeScopes.some(
-      (scope) => path.startsWith(scope.base) && scope.rules.ignores(path.slice(scope.base.length)),
-    );
+  // As in git, the deepest .gitignore with a matching rule decides, so a nested `!keep.log`
+  // overrides the root's `*.log`; no rule brings back an always-excluded folder.
+  const excludedBy = (path: string, activeScopes: IgnoreScope[]) => {
+    if (always.ignores(path)) return true;
+    for (let index = activeScopes.length - 1; index >= 0; index--) {
+      const scope = activeScopes[index]!;
+      // A folder is judged by its parents' rules, not by its own .gitignore.
+      if (path.length <= scope.base.length || !path.startsWith(scope.base)) continue;
+      const verdict = scope.rules.test(path.slice(scope.base.length));
+      if (verdict.ignored) return true;
+      if (verdict.unignored) return false;
+    }
+    return false;
+  };
 
   const walk = async (relativeDir: string, activeScopes: IgnoreScope[]) => {
     const absoluteDir = join(root, relativeDir);
@@ -51,7 +60,8 @@ export async function scanLocalTree(
       const text = await readFile(join(absoluteDir, '.gitignore'), 'utf8');
       const scope = { base: relativeDir ? `${relativeDir}/` : '', rules: ignore().add(text) };
       scopesHere = [...activeScopes, scope];
-      if (relativeDir === '') scopes.push(scope);
+      // Parents are pushed before their children: excludedBy reads the list deepest-last.
+      scopes.push(scope);
     }
 
     // Siblings are visited concurrently: a 5,000-file tree is mostly waiting on stat calls.
@@ -73,11 +83,11 @@ export async function scanLocalTree(
     );
   };
 
-  await walk('', scopes.slice());
+  await walk('', []);
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-  // Remote paths are judged by the top-level rules and the always-excluded folders: enough to
-  // keep the VM's build output when deleting what the workstation no longer has.
+  // Remote paths are judged by the same rules, so deleting what the workstation no longer has
+  // keeps the VM's build output and whatever a .gitignore at any depth leaves out.
   const exclusions: Exclusions = {
     isExcluded: (path) => {
       const parts = path.split('/');

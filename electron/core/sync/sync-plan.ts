@@ -45,7 +45,8 @@ export function parseRemoteManifest(output: Buffer): RemoteEntry[] {
   for (let index = 0; index + 2 < fields.length; index += 3) {
     const path = fields[index]!;
     const size = Number(fields[index + 1]);
-    const mtime = Math.floor(Number(fields[index + 2]));
+    // Whole seconds from the text: as a double, `123.9999999999` would round up to 124.
+    const mtime = Number(fields[index + 2]!.split('.')[0]);
     if (path && Number.isFinite(size) && Number.isFinite(mtime))
       entries.push({ path, size, mtime });
   }

@@ -1,0 +1,116 @@
+# Build Machines: the panel, its tests and the seed's commands.
+#   make start        the panel (Electron window, or browser mode where Electron cannot run)
+#   make test         everything CI runs: installs what the tests need, then every suite
+# The seed's targets (remote-build, remote-test, ...) take PROJECT=<folder> and VM=<name>.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+NPX := npx --no-install
+BM := $(NPX) tsx electron/cli/main.ts
+REGISTRY ?= $(CURDIR)/port-registry.yml
+VM ?=
+PROJECT ?=
+GHC ?=
+
+# Debian packages the lab and the tests use (real OpenSSH, autossh, rsync, GHC, cabal, Chromium,
+# Packer for its machine-readable output, shellcheck).
+LAB_PACKAGES := ghc cabal-install openssh-server openssh-client autossh rsync chromium packer \
+	shellcheck iproute2 procps curl util-linux systemd
+LAB_PROGRAMS := ghc cabal sshd autossh rsync chromium packer shellcheck ip curl unshare
+
+.PHONY: help deps node-deps lab-deps build start electron test lint typecheck unit lab-test e2e-test \
+	lab lab-down bench dist remote-build remote-test status clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+	@echo "  other targets: build lint typecheck unit lab-test lab lab-down bench dist status"
+
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+node-deps: node_modules/.installed
+
+# Installs the Debian packages only when a program is missing, so a warm machine skips apt.
+lab-deps:
+	@missing=""; for p in $(LAB_PROGRAMS); do \
+	  command -v $$p >/dev/null || [ -x /usr/sbin/$$p ] || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages (missing:$$missing)"; \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "need root for apt-get; run: sudo make lab-deps"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LAB_PACKAGES); \
+	fi
+
+deps: node-deps
+
+out/.built: node_modules/.installed $(shell find electron renderer -type f -not -name '*.test.ts') \
+		electron.vite.config.ts
+	$(NPX) electron-vite build
+	touch $@
+
+build: out/.built
+
+# The Electron window where an Electron binary and a display exist; otherwise browser mode.
+start: deps build
+	@if reason=$$(node e2e/electron/electron-available.mjs); then \
+	  BM_REGISTRY=$(REGISTRY) $(NPX) electron .; \
+	else \
+	  echo "No Electron window: $$reason. Serving the panel in browser mode instead."; \
+	  $(BM) serve --registry $(REGISTRY); \
+	fi
+
+# Downloads the Electron binary (the electron package fetches it on first use, not at install).
+electron: node-deps
+	node node_modules/electron/install.js
+
+typecheck: node-deps
+	$(NPX) tsc --noEmit -p tsconfig.json
+
+lint: node-deps
+	$(NPX) eslint .
+	$(NPX) prettier --check . >/dev/null || { $(NPX) prettier --list-different .; exit 1; }
+	shellcheck e2e/lab/*.sh .ci/run $$(find packer bench -name '*.sh') packer/haskell/files/build-agent
+
+unit: node-deps lab-deps
+	$(NPX) vitest run --project unit
+
+# Integration and browser tests on a fresh lab, torn down afterwards (needs root).
+lab-test: node-deps lab-deps build
+	bash e2e/lab/with-lab.sh -- $(NPX) vitest run --project lab
+
+test: deps lab-deps typecheck lint unit lab-test
+
+# A lab to click through: the panel runs on the lab's workstation and is bridged to
+# 127.0.0.1:$(LAB_PORT) here. Stop with Ctrl-C; `make lab-down` removes leftovers.
+LAB_PORT ?= 8420
+lab: deps lab-deps build
+	bash e2e/lab/run-panel.sh $(LAB_PORT)
+
+lab-down:
+	bash e2e/lab/lab.sh down-all
+
+bench: deps lab-deps
+	bash bench/sync/run.sh
+
+dist: deps build
+	@if reason=$$(node e2e/electron/electron-available.mjs); then \
+	  $(NPX) electron-builder --linux AppImage deb; \
+	else \
+	  echo "Cannot package: $$reason."; exit 1; \
+	fi
+
+remote-build: deps
+	@$(BM) remote-build --registry $(REGISTRY) --project "$(PROJECT)" \
+	  $(if $(VM),--vm $(VM)) $(if $(GHC),--ghc $(GHC))
+
+remote-test: deps
+	@$(BM) remote-test --registry $(REGISTRY) --project "$(PROJECT)" \
+	  $(if $(VM),--vm $(VM)) $(if $(GHC),--ghc $(GHC))
+
+status: deps
+	@$(BM) status --registry $(REGISTRY)
+
+clean:
+	rm -rf out
