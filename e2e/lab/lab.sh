@@ -290,29 +290,36 @@ status() {
   done <"$LAB_DIR/vms"
 }
 
-COMMAND=${1:-}
-shift || true
-LAB_ID=${BM_LAB_ID:-}
-VM_COUNT=1
-while [ $# -gt 0 ]; do
-  case $1 in
-    --id) LAB_ID=$2; shift 2 ;;
-    --vms) VM_COUNT=$2; shift 2 ;;
-    *) die "unknown option $1" ;;
-  esac
-done
-[[ "$VM_COUNT" =~ ^[1-9]$ ]] || die "--vms takes 1 to 9"
+main() {
+  COMMAND=${1:-}
+  shift || true
+  LAB_ID=${BM_LAB_ID:-}
+  VM_COUNT=1
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --id) LAB_ID=$2; shift 2 ;;
+      --vms) VM_COUNT=$2; shift 2 ;;
+      *) die "unknown option $1" ;;
+    esac
+  done
+  [[ "$VM_COUNT" =~ ^[1-9]$ ]] || die "--vms takes 1 to 9"
 
-case $COMMAND in
-  up)
-    LAB_ID=${LAB_ID:-$(printf '%x' "$$")}
-    [[ "$LAB_ID" =~ ^[a-z0-9]{1,8}$ ]] || die "--id takes 1 to 8 lower-case letters or digits"
-    up
-    ;;
-  down | status)
-    [[ "$LAB_ID" =~ ^[a-z0-9]{1,8}$ ]] || die "--id takes 1 to 8 lower-case letters or digits"
-    "$COMMAND"
-    ;;
-  down-all) down_all ;;
-  *) die "usage: lab.sh up|down|down-all|status [--id ID] [--vms N]" ;;
-esac
+  case $COMMAND in
+    up)
+      LAB_ID=${LAB_ID:-$(printf '%x' "$$")}
+      [[ "$LAB_ID" =~ ^[a-z0-9]{1,8}$ ]] || die "--id takes 1 to 8 lower-case letters or digits"
+      up
+      ;;
+    down | status)
+      [[ "$LAB_ID" =~ ^[a-z0-9]{1,8}$ ]] || die "--id takes 1 to 8 lower-case letters or digits"
+      "$COMMAND"
+      ;;
+    down-all) down_all ;;
+    *) die "usage: lab.sh up|down|down-all|status [--id ID] [--vms N]" ;;
+  esac
+}
+
+# Other lab scripts source this file for its functions; only a direct run acts.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi

@@ -1,62 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import type { BuildKind, BuildRun } from '../core/api/contract.ts';
 import { createApiHandler } from '../core/api/api-handler.ts';
-import { createCore, type Core } from '../core/core.ts';
 import { UserError } from '../core/errors.ts';
 import { startBrowserServer } from '../server/browser-server.ts';
-
-type Values = Record<string, string | boolean | undefined>;
-
-export interface Command {
-  summary: string;
-  help: string;
-  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
-  run(values: Values, positionals: string[]): Promise<number>;
-}
-
-const COMMON = {
-  help: { type: 'boolean' as const, short: 'h' },
-  json: { type: 'boolean' as const },
-  quiet: { type: 'boolean' as const, short: 'q' },
-  registry: { type: 'string' as const },
-  key: { type: 'string' as const },
-};
-
-const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
-async function openCore(values: Values): Promise<Core> {
-  return createCore({
-    version: packageVersion(),
-    defaultRegistryPath: process.env.BM_REGISTRY ?? resolve('port-registry.yml'),
-    overrides: {
-      ...(typeof values.registry === 'string' ? { registryPath: resolve(values.registry) } : {}),
-      ...(typeof values.key === 'string' ? { buildKeyPath: resolve(values.key) } : {}),
-    },
-  });
-}
-
-/** The VM to use: the one named, or the only one in the registry. */
-async function chooseVm(core: Core, named: string | undefined): Promise<string> {
-  if (named) return named;
-  const machines = await core.machines.list();
-  if (machines.length === 1) return machines[0]!.name;
-  throw new UserError(
-    'vm-required',
-    machines.length === 0
-      ? 'the port registry lists no build machine'
-      : `several build machines are registered (${machines.map((m) => m.name).join(', ')})`,
-    machines.length === 0 ? 'Add one to port-registry.yml.' : 'Name one with VM=<name> (--vm).',
-  );
-}
+import { chooseVm, COMMON, openCore, REPO_ROOT, type Command } from './cli-support.ts';
+import { hubCommands } from './commands-hub.ts';
+import { imageCommands } from './commands-image.ts';
+import { vmCommands } from './commands-vms.ts';
+import { workspaceCommands } from './commands-workspace.ts';
 
 function buildCommand(kind: BuildKind): Command {
   const verb = kind === 'build' ? 'build' : 'test';
@@ -113,13 +65,17 @@ function buildCommand(kind: BuildKind): Command {
         }
         return run.exitCode ?? (run.status === 'succeeded' ? 0 : 1);
       } finally {
-        core.close();
+        await core.close();
       }
     },
   };
 }
 
 export const commands: Record<string, Command> = {
+  ...vmCommands,
+  ...imageCommands,
+  ...hubCommands,
+  ...workspaceCommands,
   'remote-build': buildCommand('build'),
   'remote-test': buildCommand('test'),
 
@@ -147,7 +103,7 @@ export const commands: Record<string, Command> = {
         }
         return statuses.every((status) => status.ssh === 'answering') ? 0 : 3;
       } finally {
-        core.close();
+        await core.close();
       }
     },
   },
@@ -174,7 +130,7 @@ export const commands: Record<string, Command> = {
         process.stdout.write(`${vm}: pinned ${fingerprint}; ssh ${status.ssh}\n`);
         return status.ssh === 'answering' ? 0 : 3;
       } finally {
-        core.close();
+        await core.close();
       }
     },
   },
@@ -204,7 +160,7 @@ export const commands: Record<string, Command> = {
         process.once('SIGTERM', () => resolveStop());
       });
       await server.close();
-      core.close();
+      await core.close();
       return 0;
     },
   },

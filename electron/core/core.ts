@@ -3,10 +3,15 @@ import { join } from 'node:path';
 import type { AppInfo } from './api/contract.ts';
 import { BuildService } from './build/build-service.ts';
 import { EventBus } from './events/event-bus.ts';
+import type { CoreContext } from './feature.ts';
 import { MachineService } from './machines/machine-service.ts';
 import { resolveAppPaths, type AppPaths } from './settings/paths.ts';
 import { loadSettings, resolveSettings, type ResolvedSettings } from './settings/settings.ts';
 import { HostKeyStore } from './ssh/host-keys.ts';
+import { createHubFeature } from './statehub/hub-feature.ts';
+import { createImageFeature } from './packer/image-feature.ts';
+import { createVmsFeature } from './vms/vms-feature.ts';
+import { createWorkspaceFeature } from './workspace/workspace-feature.ts';
 
 export interface CoreOptions {
   /** Flags and environment that win over the settings file. */
@@ -25,8 +30,16 @@ export interface Core {
   readonly machines: MachineService;
   readonly builds: BuildService;
   readonly hostKeys: HostKeyStore;
+  readonly features: Features;
   info(transport: AppInfo['transport'], nativeDialogs: boolean): AppInfo;
-  close(): void;
+  close(): Promise<void>;
+}
+
+export interface Features {
+  vms: Awaited<ReturnType<typeof createVmsFeature>>;
+  image: Awaited<ReturnType<typeof createImageFeature>>;
+  hub: Awaited<ReturnType<typeof createHubFeature>>;
+  workspace: Awaited<ReturnType<typeof createWorkspaceFeature>>;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -43,6 +56,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     events,
   );
   const builds = new BuildService(join(paths.stateDir, 'builds'), machines, events);
+  const context: CoreContext = { paths, settings, events, machines, builds, hostKeys };
+  const features: Features = {
+    vms: await createVmsFeature(context),
+    image: await createImageFeature(context),
+    hub: await createHubFeature(context),
+    workspace: await createWorkspaceFeature(context),
+  };
 
   return {
     paths,
@@ -51,6 +71,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     machines,
     builds,
     hostKeys,
+    features,
     info: (transport, nativeDialogs) => ({
       version: options.version,
       transport,
@@ -58,6 +79,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       stateDir: paths.stateDir,
       nativeDialogs,
     }),
-    close: () => machines.closeAll(),
+    close: async () => {
+      await Promise.all(Object.values(features).map((feature) => feature.close()));
+      machines.closeAll();
+    },
   };
 }

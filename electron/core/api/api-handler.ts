@@ -1,5 +1,6 @@
 import { describeError, UserError } from '../errors.ts';
 import type { Core } from '../core.ts';
+import type { HostCapabilities } from '../feature.ts';
 import {
   completeFolderPath,
   inspectProject,
@@ -9,7 +10,6 @@ import { createLogger } from '../log/logger.ts';
 import {
   isOperationName,
   operations,
-  type AppInfo,
   type CallResult,
   type OperationInput,
   type OperationName,
@@ -18,14 +18,13 @@ import {
 
 const log = createLogger('api');
 
-/** What differs between transports: only Electron can show a native folder dialog. */
-export interface HostCapabilities {
-  transport: AppInfo['transport'];
-  pickFolder?: () => Promise<string | null>;
-}
+export type { HostCapabilities } from '../feature.ts';
 
 type Implementations = {
-  [K in OperationName]: (input: OperationInput<K>) => Promise<OperationOutput<K>>;
+  [K in OperationName]: (
+    input: OperationInput<K>,
+    host: HostCapabilities,
+  ) => Promise<OperationOutput<K>>;
 };
 
 function implementations(core: Core, host: HostCapabilities): Implementations {
@@ -53,6 +52,10 @@ function implementations(core: Core, host: HostCapabilities): Implementations {
     'builds.list': ({ project, limit }) =>
       core.builds.list({ ...(project ? { project: normalizeProjectPath(project) } : {}), limit }),
     'builds.log': ({ runId }) => core.builds.log(runId),
+    ...core.features.vms.handlers,
+    ...core.features.image.handlers,
+    ...core.features.hub.handlers,
+    ...core.features.workspace.handlers,
   };
 }
 
@@ -88,8 +91,8 @@ export function createApiHandler(core: Core, host: HostCapabilities): ApiHandler
     }
 
     try {
-      const run = table[operation] as (value: unknown) => Promise<unknown>;
-      return { ok: true, value: await run(parsed.data) };
+      const run = table[operation] as (value: unknown, host: HostCapabilities) => Promise<unknown>;
+      return { ok: true, value: await run(parsed.data, host) };
     } catch (error) {
       const described = describeError(error);
       if (described.code === 'internal')

@@ -5,17 +5,21 @@
  */
 import { z } from 'zod';
 
-const VmName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a VM name from port-registry.yml');
-const RunId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a build run id');
-const LocalPath = z.string().min(1, 'a folder path').max(4096);
-const GhcVersion = z.string().regex(/^\d+\.\d+(\.\d+)*$/, 'a GHC version such as 9.8.4');
+import { hubContract } from './contract-hub.ts';
+import { imageContract } from './contract-image.ts';
+import { vmContract } from './contract-vms.ts';
+import { workspaceContract } from './contract-workspace.ts';
+import {
+  ApiErrorSchema,
+  Empty,
+  GhcVersion,
+  LocalPath,
+  RunId,
+  VmName,
+  type ApiError,
+} from './schemas.ts';
 
-export const ApiErrorSchema = z.object({
-  code: z.string(),
-  message: z.string(),
-  fix: z.string().optional(),
-});
-export type ApiError = z.infer<typeof ApiErrorSchema>;
+export { ApiErrorSchema, type ApiError } from './schemas.ts';
 
 export const MachineStatusSchema = z.object({
   name: z.string(),
@@ -103,10 +107,8 @@ export const AppInfoSchema = z.object({
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
-const Empty = z.object({}).strict();
-
-/** Every operation: its input schema and the schema of what it returns. */
-export const operations = {
+/** The foundation's operations: machines over their tunnels, projects, builds. */
+const buildOperations = {
   'app.info': { input: Empty, output: AppInfoSchema },
   'machines.list': { input: Empty, output: z.array(MachineStatusSchema) },
   'machines.probe': { input: z.object({ vm: VmName }).strict(), output: MachineStatusSchema },
@@ -144,6 +146,18 @@ export const operations = {
   },
 } as const;
 
+/**
+ * Every operation: its input schema and the schema of what it returns. Each area of the panel
+ * declares its own in a contract-<area>.ts file.
+ */
+export const operations = {
+  ...buildOperations,
+  ...vmContract.operations,
+  ...imageContract.operations,
+  ...hubContract.operations,
+  ...workspaceContract.operations,
+} as const;
+
 export type Operations = typeof operations;
 export type OperationName = keyof Operations;
 export type OperationInput<K extends OperationName> = z.input<Operations[K]['input']>;
@@ -153,8 +167,12 @@ export type OperationOutput<K extends OperationName> = z.output<Operations[K]['o
 export const events = {
   'machine.status': MachineStatusSchema,
   'build.updated': BuildRunSchema,
-  /** `offset` is the byte offset of `text` in the run's log, so a late reader can join. */
+  /** `offset` is the character offset of `text` in the run's log, so a late reader can join. */
   'build.output': z.object({ runId: RunId, offset: z.number(), text: z.string() }),
+  ...vmContract.events,
+  ...imageContract.events,
+  ...hubContract.events,
+  ...workspaceContract.events,
 } as const;
 
 export type Events = typeof events;

@@ -1,4 +1,6 @@
 import type { MachineStatus } from '../../../electron/core/api/contract.ts';
+import { TunnelHealth } from '../areas/hub/TunnelHealth.tsx';
+import { VmCardDetails } from '../areas/vms/VmCardDetails.tsx';
 import { usePanel } from '../state/store.ts';
 import { ErrorNote } from './ErrorNote.tsx';
 
@@ -62,6 +64,8 @@ function MachineCard({ machine }: { machine: MachineStatus }) {
         {machine.rttMs !== undefined && ` · ${machine.rttMs} ms`}
       </div>
       {machine.message && <div className="card-message">{machine.message}</div>}
+      <VmCardDetails vm={machine.name} />
+      <TunnelHealth vm={machine.name} />
       <div className="card-actions">
         <button
           type="button"

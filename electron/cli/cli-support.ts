@@ -1,0 +1,57 @@
+/** What every CLI command shares: options, opening the core, choosing the VM. */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { createCore, type Core } from '../core/core.ts';
+import { UserError } from '../core/errors.ts';
+
+export type Values = Record<string, string | boolean | undefined>;
+
+export interface Command {
+  summary: string;
+  help: string;
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  run(values: Values, positionals: string[]): Promise<number>;
+}
+
+export const COMMON = {
+  help: { type: 'boolean' as const, short: 'h' },
+  json: { type: 'boolean' as const },
+  quiet: { type: 'boolean' as const, short: 'q' },
+  registry: { type: 'string' as const },
+  key: { type: 'string' as const },
+};
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+export async function openCore(values: Values): Promise<Core> {
+  return createCore({
+    version: packageVersion(),
+    defaultRegistryPath: process.env.BM_REGISTRY ?? resolve('port-registry.yml'),
+    overrides: {
+      ...(typeof values.registry === 'string' ? { registryPath: resolve(values.registry) } : {}),
+      ...(typeof values.key === 'string' ? { buildKeyPath: resolve(values.key) } : {}),
+    },
+  });
+}
+
+/** The VM to use: the one named, or the only one in the registry. */
+export async function chooseVm(core: Core, named: string | undefined): Promise<string> {
+  if (named) return named;
+  const machines = await core.machines.list();
+  if (machines.length === 1) return machines[0]!.name;
+  throw new UserError(
+    'vm-required',
+    machines.length === 0
+      ? 'the port registry lists no build machine'
+      : `several build machines are registered (${machines.map((m) => m.name).join(', ')})`,
+    machines.length === 0 ? 'Add one to port-registry.yml.' : 'Name one with VM=<name> (--vm).',
+  );
+}

@@ -1,0 +1,4 @@
+/** The State Hub catalog, credentials and SSH config (issue 5). */
+export function HubPanel() {
+  return null;
+}
