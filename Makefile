@@ -13,6 +13,8 @@ REGISTRY ?= $(CURDIR)/port-registry.yml
 VM ?=
 PROJECT ?=
 GHC ?=
+# Extra flags for the bm CLI, e.g. BM_FLAGS="--key ~/.ssh/other_key".
+BM_FLAGS ?=
 
 # Debian packages the lab and the tests use (real OpenSSH, autossh, rsync, GHC, cabal, Chromium,
 # Packer for its machine-readable output, shellcheck).
@@ -103,11 +105,11 @@ dist: deps build
 
 remote-build: deps
 	@$(BM) remote-build --registry $(REGISTRY) --project "$(PROJECT)" \
-	  $(if $(VM),--vm $(VM)) $(if $(GHC),--ghc $(GHC))
+	  $(if $(VM),--vm $(VM)) $(if $(GHC),--ghc $(GHC)) $(BM_FLAGS)
 
 remote-test: deps
 	@$(BM) remote-test --registry $(REGISTRY) --project "$(PROJECT)" \
-	  $(if $(VM),--vm $(VM)) $(if $(GHC),--ghc $(GHC))
+	  $(if $(VM),--vm $(VM)) $(if $(GHC),--ghc $(GHC)) $(BM_FLAGS)
 
 status: deps
 	@$(BM) status --registry $(REGISTRY)

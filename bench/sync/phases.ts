@@ -3,7 +3,8 @@ import { join } from 'node:path';
 
 import { shellCommand } from '../../electron/core/exec/shell-quote.ts';
 import type { SshSession } from '../../electron/core/ssh/ssh-session.ts';
-import { ALWAYS_EXCLUDED, scanLocalTree } from '../../electron/core/sync/local-scan.ts';
+import { scanLocalTree } from '../../electron/core/sync/local-scan.ts';
+import { remoteManifestCommand } from '../../electron/core/sync/remote-sync.ts';
 import { parseRemoteManifest, planSync } from '../../electron/core/sync/sync-plan.ts';
 import { createTarStream } from '../../electron/core/sync/tar-writer.ts';
 import { repeat, summarize, timed, withTimeout, type Summary } from './timing.ts';
@@ -53,13 +54,15 @@ export async function measurePhases(
     samples.localScan.push((await timed(() => step(() => scanLocalTree(localRoot)))).ms);
     samples.execRoundTrip.push((await timed(() => step(() => session.capture('true')))).ms);
 
-    const manifest = await timed(() => step(() => session.capture(manifestCommand(remoteDir))));
+    const manifest = await timed(() =>
+      step(() => session.capture(remoteManifestCommand(remoteDir))),
+    );
     samples.remoteManifest.push(manifest.ms);
     manifestBytes = manifest.value.stdout.length;
 
     const both = await timed(() =>
       step(() =>
-        Promise.all([scanLocalTree(localRoot), session.capture(manifestCommand(remoteDir))]),
+        Promise.all([scanLocalTree(localRoot), session.capture(remoteManifestCommand(remoteDir))]),
       ),
     );
     samples.scanAndManifest.push(both.ms);
@@ -93,13 +96,4 @@ export async function measurePhases(
     uploadOneFile: summarize(samples.uploadOneFile),
     manifestBytes,
   };
-}
-
-// The same command as remoteManifestCommand in remote-sync.ts (not exported there).
-function manifestCommand(remoteDir: string): string {
-  const prunes = ALWAYS_EXCLUDED.flatMap((name) => ['-path', `./${name}`, '-prune', '-o']);
-  return (
-    `${shellCommand(['mkdir', '-p', remoteDir])} && cd ${shellCommand([remoteDir])} && ` +
-    shellCommand(['find', '.', ...prunes, '-type', 'f', '-printf', '%P\\0%s\\0%T@\\0'])
-  );
 }

@@ -7,7 +7,7 @@
  *   npx tsx bench/sync/sync-bench.ts [--runs N]
  */
 import { appendFile, mkdtemp, rm, utimes } from 'node:fs/promises';
-import { cpus, hostname, tmpdir } from 'node:os';
+import { cpus, hostname, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -70,6 +70,8 @@ async function main(): Promise<void> {
   const rsync = new OpenSshBaseline(target);
   const mastered = new OpenSshBaseline(target, join(work, 'master.sock'));
 
+  // Other work on the machine moves every figure; the load average says how much there was.
+  const loadBefore = loadavg();
   try {
     console.log(`generating the tree in ${root}`);
     const tree = await generateTree(root);
@@ -228,6 +230,8 @@ async function main(): Promise<void> {
       ),
     );
     console.log('');
+    const loadAfter = loadavg();
+    console.log(`load average before ${load(loadBefore)}, after ${load(loadAfter)}`);
     console.log(`initial sync sent ${initialUpload?.uploadedFiles ?? '?'} files`);
     for (const [name, found] of [
       ['no-op', noOpAnomalies],
@@ -252,6 +256,7 @@ async function main(): Promise<void> {
     const path = await writeResults({
       date: new Date().toISOString(),
       machine: { hostname: hostname(), cpus: cpus().length, node: process.version },
+      loadAverage: { before: loadBefore, after: loadAfter },
       runs,
       tree: { spec: DEFAULT_SPEC, ...tree, synced: tree.synced.length },
       cases,
@@ -315,6 +320,10 @@ function medianMin(summary: Summary): [string, string] {
 
 function ratioText(ours: Summary, other: Summary): string {
   return `${(ours.median / other.median).toFixed(2)}x`;
+}
+
+function load(averages: number[]): string {
+  return averages.map((value) => value.toFixed(2)).join(' ');
 }
 
 function mb(bytes: number): string {

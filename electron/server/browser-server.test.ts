@@ -211,16 +211,26 @@ describe('startBrowserServer', () => {
       });
     });
 
-    it('ignores malformed messages and keeps the connection', async () => {
+    it('answers a malformed call that has an id with an error, ignores the rest', async () => {
       const client = await connectClient();
 
       client.ws.send('not json');
       client.ws.send(JSON.stringify({ type: 'call', id: -1, op: 'x' }));
       client.ws.send(JSON.stringify({ type: 'call', id: 2, op: 'x'.repeat(65) }));
-      client.ws.send(JSON.stringify({ type: 'other', id: 3, op: 'app.info' }));
-      client.ws.send(JSON.stringify({ type: 'call', id: 4, op: 'app.info' }));
+      expect(await client.next()).toEqual({
+        type: 'result',
+        id: 2,
+        result: {
+          ok: false,
+          error: { code: 'malformed-call', message: 'the call is not {type, id, op, input}' },
+        },
+      });
 
-      expect(await client.next()).toMatchObject({ type: 'result', id: 4 });
+      client.ws.send(JSON.stringify({ type: 'other', id: 3, op: 'app.info' }));
+      expect(await client.next()).toMatchObject({ type: 'result', id: 3, result: { ok: false } });
+
+      client.ws.send(JSON.stringify({ type: 'call', id: 4, op: 'app.info' }));
+      expect(await client.next()).toMatchObject({ type: 'result', id: 4, result: { ok: true } });
       expect(calls).toEqual([['app.info', undefined]]);
       expect(client.messages).toEqual([]);
     });

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, resolve, sep } from 'node:path';
 
 import { WebSocketServer, type WebSocket } from 'ws';
 
@@ -114,13 +114,24 @@ function serveClient(ws: WebSocket, options: BrowserServerOptions): void {
 
   ws.on('message', (data) => {
     const message = parseClientMessage(data.toString());
-    if (!message) {
-      log.warn('malformed message from client');
+    if (!('call' in message)) {
+      log.warn('malformed message from client', { id: message.malformedId });
+      if (message.malformedId !== undefined) {
+        send({
+          type: 'result',
+          id: message.malformedId,
+          result: {
+            ok: false,
+            error: { code: 'malformed-call', message: 'the call is not {type, id, op, input}' },
+          },
+        });
+      }
       return;
     }
+    const { call } = message;
     void options
-      .handler(message.op, message.input)
-      .then((result) => send({ type: 'result', id: message.id, result }));
+      .handler(call.op, call.input)
+      .then((result) => send({ type: 'result', id: call.id, result }));
   });
   // Without a listener, a socket error (a message over maxPayload) would crash the process.
   ws.on('error', (error) => log.warn('client connection failed', { error: error.message }));
@@ -156,8 +167,9 @@ async function serveStatic(
     return;
   }
   const relative = pathname === '/' ? 'index.html' : pathname.slice(1);
-  const file = normalize(join(root, relative));
-  if (!file.startsWith(normalize(root) + sep)) {
+  const base = resolve(root);
+  const file = resolve(base, relative);
+  if (!file.startsWith(base + sep)) {
     response.writeHead(404).end();
     return;
   }

@@ -16,11 +16,23 @@ export type ServerMessage =
   | { type: 'result'; id: number; result: CallResult<unknown> }
   | { type: 'event'; name: EventName; payload: unknown };
 
-export function parseClientMessage(text: string): ClientMessage | undefined {
+/**
+ * A valid call, or the id of a malformed one (so the client's promise gets an error instead of
+ * waiting forever), or nothing when not even an id can be read.
+ */
+export function parseClientMessage(
+  text: string,
+): { call: ClientMessage } | { malformedId: number | undefined } {
+  let json: unknown;
   try {
-    const parsed = ClientMessageSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
+    json = JSON.parse(text);
   } catch {
-    return undefined;
+    return { malformedId: undefined };
   }
+  const parsed = ClientMessageSchema.safeParse(json);
+  if (parsed.success) return { call: parsed.data };
+  const id = (json as { id?: unknown } | null)?.id;
+  return {
+    malformedId: typeof id === 'number' && Number.isInteger(id) && id >= 0 ? id : undefined,
+  };
 }

@@ -60,42 +60,57 @@ export class SshSession {
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const client = await this.connect();
-    const channel = await new Promise<ClientChannel>((resolve, reject) => {
-      const ptyOptions = options.pty
-        ? { pty: { term: 'xterm-256color', cols: 160, rows: 50 } }
-        : {};
-      client.exec(command, ptyOptions, (error, stream) =>
-        error ? reject(error) : resolve(stream),
-      );
-    });
+    const ptyOptions = options.pty ? { pty: { term: 'xterm-256color', cols: 160, rows: 50 } } : {};
 
     return new Promise<ExecResult>((resolve, reject) => {
-      let exitCode: number | null = null;
-      let exitSignal: string | undefined;
-      const onAbort = () => channel.close();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-
-      channel.on('data', (chunk: Buffer) => options.onStdout?.(chunk));
-      channel.stderr.on('data', (chunk: Buffer) => options.onStderr?.(chunk));
-      channel.on('exit', (code: number | null, signalName?: string) => {
-        exitCode = code;
-        exitSignal = signalName;
+      client.exec(command, ptyOptions, (error, channel) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        // Listeners go on in this callback: a fast command's 'exit' can arrive before a later
+        // tick, and its status would be lost.
+        this.follow(channel, options, resolve, reject);
       });
-      channel.on('error', reject);
-      channel.on('close', () => {
-        options.signal?.removeEventListener('abort', onAbort);
-        resolve({ exitCode, signal: exitSignal });
-      });
-
-      if (Buffer.isBuffer(options.stdin)) {
-        channel.end(options.stdin);
-      } else if (options.stdin) {
-        // A stream: pipe ends the channel's stdin when the stream ends.
-        options.stdin.pipe(channel);
-      } else if (!options.pty) {
-        channel.end();
-      }
     });
+  }
+
+  private follow(
+    channel: ClientChannel,
+    options: ExecOptions,
+    resolve: (result: ExecResult) => void,
+    reject: (error: Error) => void,
+  ): void {
+    let exitCode: number | null = null;
+    let exitSignal: string | undefined;
+    const onAbort = () => channel.close();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    channel.on('data', (chunk: Buffer) => options.onStdout?.(chunk));
+    channel.stderr.on('data', (chunk: Buffer) => options.onStderr?.(chunk));
+    channel.on('exit', (code: number | null, signalName?: string) => {
+      exitCode = code;
+      exitSignal = signalName;
+    });
+    channel.on('error', reject);
+    channel.on('close', (code?: number | null, signalName?: string) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      // ssh2 repeats the exit status on 'close'; it is the fallback if 'exit' was not seen.
+      if (exitCode === null && exitSignal === undefined) {
+        exitCode = typeof code === 'number' ? code : null;
+        exitSignal = signalName;
+      }
+      resolve({ exitCode, signal: exitSignal });
+    });
+
+    if (Buffer.isBuffer(options.stdin)) {
+      channel.end(options.stdin);
+    } else if (options.stdin) {
+      // A stream: pipe ends the channel's stdin when the stream ends.
+      options.stdin.pipe(channel);
+    } else if (!options.pty) {
+      channel.end();
+    }
   }
 
   /** Runs a command and collects its output; for short queries, not builds. */

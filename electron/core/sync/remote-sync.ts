@@ -73,7 +73,7 @@ export async function syncProject(
 }
 
 // NUL-separated `path size mtime` for every file but the VM's own build output and history.
-function remoteManifestCommand(remoteDir: string): string {
+export function remoteManifestCommand(remoteDir: string): string {
   const prunes = ALWAYS_EXCLUDED.flatMap((name) => ['-path', `./${name}`, '-prune', '-o']);
   return (
     `${shellCommand(['mkdir', '-p', remoteDir])} && cd ${shellCommand([remoteDir])} && ` +
