@@ -15,6 +15,7 @@ import { addLogSink, createLogger, stderrSink } from '../core/log/logger.ts';
 import { CONTENT_SECURITY_POLICY } from '../server/content-security-policy.ts';
 import { CALL_CHANNEL, EVENT_CHANNEL } from '../preload/channels.ts';
 import { isTrustedSender } from './trusted-sender.ts';
+import { isExternalLink, secureWindowOptions } from './window-options.ts';
 
 const log = createLogger('main');
 addLogSink(stderrSink);
@@ -27,25 +28,13 @@ let core: Core | undefined;
 let window: BrowserWindow | undefined;
 
 async function createWindow(activeCore: Core): Promise<void> {
-  window = new BrowserWindow({
-    width: 1280,
-    height: 860,
-    title: 'Build Machines',
-    show: false,
-    webPreferences: {
-      preload: join(import.meta.dirname, '..', 'preload', 'index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      spellcheck: false,
-    },
-  });
+  window = new BrowserWindow(
+    secureWindowOptions(join(import.meta.dirname, '..', 'preload', 'index.cjs')),
+  );
 
   window.webContents.setWindowOpenHandler(({ url }) => {
     // Links in build logs open in the user's browser, never in a new Electron window.
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    if (isExternalLink(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
   window.webContents.on('will-navigate', (event) => event.preventDefault());

@@ -3,13 +3,16 @@ import { formatDuration } from './RunStatus.tsx';
 
 /** Past runs, newest first: when, where, with which GHC, and how it ended. */
 export function HistoryTable() {
-  const history = usePanel((state) => state.history);
+  const allRuns = usePanel((state) => state.history);
+  const project = usePanel((state) => state.project);
   const openRun = usePanel((state) => state.openRun);
+  // The history of the project in the path field; every project's when none is chosen yet.
+  const history = project ? allRuns.filter((run) => run.project === project.path) : allRuns;
   if (history.length === 0) return null;
 
   return (
     <section className="history" aria-label="Build history">
-      <h3>History</h3>
+      <h3>History{project ? ` of ${project.name}` : ''}</h3>
       <table data-testid="history">
         <thead>
           <tr>

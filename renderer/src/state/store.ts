@@ -210,6 +210,7 @@ export const usePanel = create<PanelState>((set, get) => {
         set({ actionError: { message: 'no project folder given', fix: 'Type or pick a folder.' } });
         return;
       }
+      if (get().project?.path !== projectPath) void get().inspectProject();
       try {
         const run = await requireApi().call('builds.start', {
           vm: selectedVm,
