@@ -23,7 +23,7 @@ LAB_PACKAGES := ghc cabal-install openssh-server openssh-client autossh rsync ch
 LAB_PROGRAMS := ghc cabal sshd autossh rsync chromium packer shellcheck ip curl unshare
 
 .PHONY: help deps node-deps lab-deps build start electron test lint typecheck unit lab-test e2e-test \
-	lab lab-down bench dist remote-build remote-test status clean
+	lab lab-down bench dist remote-build remote-test status clean image
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -74,6 +74,7 @@ lint: node-deps
 	$(NPX) eslint .
 	$(NPX) prettier --check . >/dev/null || { $(NPX) prettier --list-different .; exit 1; }
 	shellcheck e2e/lab/*.sh .ci/run $$(find packer bench -name '*.sh') packer/haskell/files/build-agent
+	shellcheck -x e2e/agent/*.sh
 
 unit: node-deps lab-deps
 	$(NPX) vitest run --project unit
@@ -110,6 +111,27 @@ remote-build: deps
 remote-test: deps
 	@$(BM) remote-test --registry $(REGISTRY) --project "$(PROJECT)" \
 	  $(if $(VM),--vm $(VM)) $(if $(GHC),--ghc $(GHC)) $(BM_FLAGS)
+
+# GHCi on the VM in this terminal (cabal repl in the synced project), the built executables back
+# to DEST (default PROJECT/bin, SHA-256 checked), and the VM's GHC versions (* = default).
+.PHONY: remote-ghci fetch-artifacts ghc-versions
+DEST ?=
+remote-ghci: deps
+	@$(BM) remote-ghci --registry $(REGISTRY) $(if $(PROJECT),--project "$(PROJECT)") \
+	  $(if $(VM),--vm $(VM)) $(if $(GHC),--ghc $(GHC))
+
+fetch-artifacts: deps
+	@$(BM) fetch-artifacts --registry $(REGISTRY) --project "$(PROJECT)" \
+	  $(if $(DEST),--dest "$(DEST)") $(if $(VM),--vm $(VM))
+
+ghc-versions: deps
+	@$(BM) ghc-list --registry $(REGISTRY) $(if $(VM),--vm $(VM))
+
+# The build-machine OVA with Packer (>= 1.10 and VirtualBox 7 on this machine), as the seed's
+# `cd packer/haskell && packer init . && packer build .` does, with a live log and the OVA path:
+#   make image [GHC=9.8.4,9.6.6]   (first version = default ghc; Ctrl-C cancels cleanly)
+image: deps
+	@$(BM) build-image $(if $(GHC),--ghc $(GHC))
 
 status: deps
 	@$(BM) status --registry $(REGISTRY)

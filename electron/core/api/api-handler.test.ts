@@ -117,7 +117,7 @@ describe('createApiHandler', () => {
         'builds.start: kind: ',
       ],
       ['a limit out of range', 'builds.list', { limit: 501 }, 'builds.list: limit: '],
-      ['a bad run id', 'builds.get', { runId: '../../etc/passwd' }, 'builds.get: runId: a build'],
+      ['a bad run id', 'builds.get', { runId: '../../etc/passwd' }, 'builds.get: runId: a run id'],
       ['a non-object input', 'machines.probe', 'haskell-build', 'machines.probe: input: '],
     ])('%s', async (_label, operation, input, prefix) => {
       const error = errorOf(await handle(operation, input));

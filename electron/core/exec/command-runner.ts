@@ -13,8 +13,12 @@ export interface RunOptions {
   /** Called with each chunk of stdout as it arrives (progress output, machine-readable logs). */
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
-  /** Aborting kills the process: SIGTERM, then SIGKILL after a grace period. */
+  /** Aborting stops the process: `killSignal`, then SIGKILL after `killGraceMs`. */
   signal?: AbortSignal;
+  /** SIGTERM unless given; Packer wants SIGINT to clean up its build VM. */
+  killSignal?: NodeJS.Signals;
+  /** How long a stopped process may clean up before SIGKILL; 5 s unless given. */
+  killGraceMs?: number;
   cwd?: string;
   env?: Record<string, string>;
   timeoutMs?: number;

@@ -60,6 +60,9 @@ const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
  * Drives Packer on some host through a CommandRunner: version check, `packer init`, then
  * `packer build -machine-readable`, streaming log lines and the current step as they come.
  */
+/** How long an interrupted `packer build` may clean up before it is killed. */
+const PACKER_CLEANUP_GRACE_MS = 120_000;
+
 export class PackerRunner {
   constructor(
     private readonly runner: CommandRunner,
@@ -151,6 +154,10 @@ export class PackerRunner {
     const result = await this.runner.run(this.packerPath, args, {
       cwd: templateDir,
       signal,
+      // An interrupt lets Packer power off, unregister and delete its build VM, which can take
+      // a minute; a kill at once would leave the VM and its disks behind.
+      killSignal: 'SIGINT',
+      killGraceMs: PACKER_CLEANUP_GRACE_MS,
       onStdout: (chunk) => stdout.push(chunk),
       onStderr: (chunk) => stderr.push(chunk),
     });
