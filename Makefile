@@ -19,8 +19,9 @@ BM_FLAGS ?=
 # Debian packages the lab and the tests use (real OpenSSH, autossh, rsync, GHC, cabal, Chromium,
 # Packer for its machine-readable output, shellcheck).
 LAB_PACKAGES := ghc cabal-install openssh-server openssh-client autossh rsync chromium packer \
-	shellcheck iproute2 procps curl util-linux systemd
-LAB_PROGRAMS := ghc cabal sshd autossh rsync chromium packer shellcheck ip curl unshare
+	shellcheck iproute2 procps curl util-linux systemd sudo tmux
+LAB_PROGRAMS := ghc cabal sshd autossh rsync chromium packer shellcheck ip curl unshare sudo \
+	tmux systemd-analyze
 
 .PHONY: help deps node-deps lab-deps build start electron test lint typecheck unit lab-test e2e-test \
 	lab lab-down bench dist remote-build remote-test status clean image
@@ -74,7 +75,7 @@ lint: node-deps
 	$(NPX) eslint .
 	$(NPX) prettier --check . >/dev/null || { $(NPX) prettier --list-different .; exit 1; }
 	shellcheck e2e/lab/*.sh .ci/run $$(find packer bench -name '*.sh') packer/haskell/files/build-agent
-	shellcheck -x e2e/agent/*.sh
+	shellcheck -x e2e/agent/*.sh e2e/hub/*.sh
 
 unit: node-deps lab-deps
 	$(NPX) vitest run --project unit
@@ -135,6 +136,53 @@ image: deps
 
 status: deps
 	@$(BM) status --registry $(REGISTRY)
+
+# VM lifecycle (issue 3): VM=<name>, OVA=<file>, NAME=<vm name>, VBOX_HOST=<host id>.
+OVA ?=
+NAME ?=
+VBOX_HOST ?=
+VBOX_FLAGS = --registry $(REGISTRY) $(if $(VBOX_HOST),--vbox-host $(VBOX_HOST))
+
+.PHONY: vm-info setup-vm import start-vm stop-vm
+
+vm-info: deps
+	@$(BM) vm-info $(VBOX_FLAGS) $(VM)
+
+setup-vm: deps
+	@$(BM) setup-vm $(VBOX_FLAGS) $(VM)
+
+import: deps
+	@$(BM) import $(VBOX_FLAGS) "$(OVA)" $(if $(NAME),--name $(NAME))
+
+start-vm: deps
+	@$(BM) start $(VBOX_FLAGS) "$(VM)"
+
+stop-vm: deps
+	@$(BM) stop $(VBOX_FLAGS) "$(VM)"
+
+# Credentials, SSH config and tunnel health (issue 5): the seed's steps 4 to 6.
+#   make keygen; make inject-keys VM_IP=<vm-ip> VM=<name or ~/vm-keys/<name>>
+#   make install-ssh-config; make bridge-status; make doctor VM=<name>; make smoke-test VM=<name>
+VM_IP ?=
+.PHONY: keygen inject-keys install-ssh-config bridge-status doctor smoke-test
+
+keygen: deps
+	@$(BM) keygen
+
+inject-keys: deps
+	@$(BM) inject-keys --registry $(REGISTRY) "$(VM_IP)" "$(VM)"
+
+install-ssh-config: deps
+	@$(BM) install-ssh-config --registry $(REGISTRY)
+
+bridge-status: deps
+	@$(BM) bridge-status --registry $(REGISTRY)
+
+doctor: deps
+	@$(BM) doctor --registry $(REGISTRY) $(if $(VM),--vm $(VM))
+
+smoke-test: deps
+	@$(BM) smoke-test --registry $(REGISTRY) $(if $(VM),--vm $(VM))
 
 clean:
 	rm -rf out

@@ -189,7 +189,7 @@ EOF
 up() {
   require_root
   LAB_DIR=$LAB_ROOT/$LAB_ID
-  if [ -f "$LAB_DIR/lab.env" ] && ip netns list | grep -q "^$(ns ws)\b"; then
+  if [ -f "$LAB_DIR/lab.env" ] && ip netns list 2>/dev/null | grep -q "^$(ns ws)\b"; then
     log "already up"
     echo "$LAB_DIR/lab.env"
     return 0
@@ -254,7 +254,7 @@ kill_namespace() {
 
 down_quietly() {
   local name
-  for name in $(ip netns list | awk '{print $1}' | grep "^bm-$LAB_ID-" || true); do
+  for name in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^bm-$LAB_ID-" || true); do
     kill_namespace "$name"
   done
   local dir=$LAB_ROOT/$LAB_ID
@@ -271,7 +271,9 @@ down() {
 down_all() {
   require_root
   local id
-  for id in $(ip netns list | awk '{print $1}' | sed -n 's/^bm-\([a-z0-9]*\)-.*/\1/p' | sort -u); do
+  local ids
+  ids=$(ip netns list 2>/dev/null | awk '{print $1}' | sed -n 's/^bm-\([a-z0-9]*\)-.*/\1/p')
+  for id in $(echo "$ids" | sort -u); do
     LAB_ID=$id down
   done
   rm -rf "$LAB_ROOT"

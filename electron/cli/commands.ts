@@ -143,6 +143,8 @@ export const commands: Record<string, Command> = {
     options: { ...COMMON, port: { type: 'string' }, static: { type: 'string' } },
     async run(values) {
       const core = await openCore(values);
+      // The State Hub (its own, when none answers) and the tunnel health probes (issue 5).
+      await core.features.hub.start();
       const handler = createApiHandler(core, { transport: 'websocket' });
       const server = await startBrowserServer({
         handler,

@@ -14,6 +14,7 @@ import { createCore, type Core } from '../core/core.ts';
 import { addLogSink, createLogger, stderrSink } from '../core/log/logger.ts';
 import { CONTENT_SECURITY_POLICY } from '../server/content-security-policy.ts';
 import { CALL_CHANNEL, EVENT_CHANNEL } from '../preload/channels.ts';
+import { startTray } from './tray.ts';
 import { isTrustedSender } from './trusted-sender.ts';
 import { isExternalLink, secureWindowOptions } from './window-options.ts';
 
@@ -97,6 +98,10 @@ app.whenReady().then(async () => {
   });
 
   await createWindow(core);
+  // State Hub, tunnel health and the tray icon (issue 5).
+  await startTray(core, {
+    showWindow: () => (window && !window.isDestroyed() ? window.show() : void createWindow(core!)),
+  });
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0 && core) void createWindow(core);
   });

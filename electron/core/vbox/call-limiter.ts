@@ -28,10 +28,7 @@ export class HostCallLimiter {
     this.hosts.set(host, queue);
 
     const run = queue.tail.then(async () => {
-      signal?.throwIfAborted();
-      const wait = queue.lastStart + this.minIntervalMs - this.now();
-      if (wait > 0) await delay(wait, signal);
-      queue.lastStart = this.now();
+      await this.reserve(queue, signal);
       return call();
     });
     queue.tail = run.then(
@@ -39,6 +36,26 @@ export class HostCallLimiter {
       () => undefined,
     );
     return run;
+  }
+
+  /**
+   * Waits for this host's next start slot without queueing behind running calls: for actions
+   * (an import that runs for minutes must not stop the polls), which still start at least
+   * `minIntervalMs` after any other call to the host.
+   */
+  async pace(host: string, signal?: AbortSignal): Promise<void> {
+    const queue = this.hosts.get(host) ?? { tail: Promise.resolve(), lastStart: -Infinity };
+    this.hosts.set(host, queue);
+    await this.reserve(queue, signal);
+  }
+
+  // The slot is claimed before waiting, so calls that arrive together get successive slots.
+  private async reserve(queue: HostQueue, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const start = Math.max(this.now(), queue.lastStart + this.minIntervalMs);
+    queue.lastStart = start;
+    const wait = start - this.now();
+    if (wait > 0) await delay(wait, signal);
   }
 }
 

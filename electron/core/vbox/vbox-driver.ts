@@ -30,7 +30,23 @@ export interface VBoxDriverOptions {
   logger?: Logger;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told about every finished call, for the panel's per-call log. */
+  onCall?: (record: VBoxCallRecord) => void;
 }
+
+/** One VBoxManage run as the call log shows it. */
+export interface VBoxCallRecord {
+  host: string;
+  argv: string[];
+  /** Null when the program could not be run at all. */
+  exitCode: number | null;
+  startedAt: number;
+  ms: number;
+  /** The end of stderr, where VBoxManage puts its errors (progress runs included). */
+  stderr: string;
+}
+
+const CALL_LOG_STDERR_CHARS = 2_000;
 
 export interface ImportOptions {
   /** The name for the new VM; the appliance's suggestion when not given. */
@@ -318,10 +334,15 @@ export class VBoxManageDriver {
   private async call(argv: string[], options: CallOptions = {}): Promise<CommandResult> {
     const file = await this.executable();
     const run = () => this.runLogged(file, argv, options);
-    const result =
-      options.poll && this.options.limiter
-        ? await this.options.limiter.schedule(this.host, run, options.signal)
-        : await run();
+    const limiter = this.options.limiter;
+    let result: CommandResult;
+    if (limiter && options.poll) {
+      result = await limiter.schedule(this.host, run, options.signal);
+    } else {
+      // Actions are not queued behind polls, but they take their own start slot on the host.
+      if (limiter) await limiter.pace(this.host, options.signal);
+      result = await run();
+    }
 
     if (result.exitCode !== 0 && !options.allowFailure) {
       throw new VBoxManageError(classifyVBoxError(result.stderr), result.exitCode, argv);
@@ -345,10 +366,12 @@ export class VBoxManageDriver {
       });
       const level = result.exitCode === 0 ? 'info' : 'warn';
       this.log[level]('VBoxManage', { ...fields, exit: result.exitCode, ms: this.now() - started });
+      this.record(argv, result.exitCode, started, result.stderr);
       return result;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.log.error('VBoxManage', { ...fields, exit: 'none', ms: this.now() - started, message });
+      this.record(argv, null, started, message);
       throw new UserError(
         'vbox-not-runnable',
         `Could not run VBoxManage on ${this.host}: ${message}`,
@@ -356,6 +379,17 @@ export class VBoxManageDriver {
         { cause: error },
       );
     }
+  }
+
+  private record(argv: string[], exitCode: number | null, started: number, stderr: string): void {
+    this.options.onCall?.({
+      host: this.host,
+      argv: [...argv],
+      exitCode,
+      startedAt: started,
+      ms: this.now() - started,
+      stderr: stderr.slice(-CALL_LOG_STDERR_CHARS),
+    });
   }
 }
 
