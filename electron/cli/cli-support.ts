@@ -37,7 +37,11 @@ export async function openCore(values: Values): Promise<Core> {
     defaultRegistryPath: process.env.BM_REGISTRY ?? resolve('port-registry.yml'),
     overrides: {
       ...(typeof values.registry === 'string' ? { registryPath: resolve(values.registry) } : {}),
-      ...(typeof values.key === 'string' ? { buildKeyPath: resolve(values.key) } : {}),
+      ...(typeof values.key === 'string'
+        ? { buildKeyPath: resolve(values.key) }
+        : process.env.BM_BUILD_KEY
+          ? { buildKeyPath: resolve(process.env.BM_BUILD_KEY) }
+          : {}),
     },
   });
 }

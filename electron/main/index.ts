@@ -7,7 +7,15 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  session,
+  shell,
+  type OpenDialogOptions,
+} from 'electron';
 
 import { createApiHandler } from '../core/api/api-handler.ts';
 import { createCore, type Core } from '../core/core.ts';
@@ -52,6 +60,14 @@ async function createWindow(activeCore: Core): Promise<void> {
   await window.loadURL(rendererUrl);
 }
 
+/** A native open dialog attached to the window; the chosen path, or null when cancelled. */
+async function showOpenDialog(options: OpenDialogOptions): Promise<string | null> {
+  const result = window
+    ? await dialog.showOpenDialog(window, options)
+    : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
+}
+
 function hardenSession(): void {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) =>
     callback(false),
@@ -80,13 +96,14 @@ app.whenReady().then(async () => {
 
   const handler = createApiHandler(core, {
     transport: 'ipc',
-    pickFolder: async () => {
-      const options = { title: 'Choose a Haskell project', properties: ['openDirectory' as const] };
-      const result = window
-        ? await dialog.showOpenDialog(window, options)
-        : await dialog.showOpenDialog(options);
-      return result.canceled ? null : (result.filePaths[0] ?? null);
-    },
+    pickFolder: () =>
+      showOpenDialog({ title: 'Choose a Haskell project', properties: ['openDirectory'] }),
+    pickFile: (title, extensions) =>
+      showOpenDialog({
+        title,
+        properties: ['openFile'],
+        filters: [{ name: extensions.join(', ').toUpperCase(), extensions }],
+      }),
   });
 
   ipcMain.handle(CALL_CHANNEL, async (event, operation: unknown, input: unknown) => {

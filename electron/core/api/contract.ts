@@ -33,6 +33,7 @@ export const MachineStatusSchema = z.object({
     'host-key-unknown',
     'host-key-changed',
     'auth-failed',
+    'build-key-missing',
   ]),
   message: z.string().optional(),
   fingerprint: z.string().optional(),

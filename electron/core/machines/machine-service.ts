@@ -1,5 +1,6 @@
 import type { MachineStatus } from '../api/contract.ts';
 import { UserError, describeError } from '../errors.ts';
+import { createLogger } from '../log/logger.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { loadPortRegistry, type MachineEntry } from '../registry/port-registry.ts';
 import { fingerprintOf, type HostKeyStore } from '../ssh/host-keys.ts';
@@ -10,6 +11,7 @@ const SSH_STATES = new Set<MachineStatus['ssh']>([
   'host-key-unknown',
   'host-key-changed',
   'auth-failed',
+  'build-key-missing',
 ]);
 
 // The VM lists its compilers from GHCup's folder and the system's; fixed text, no input in it.
@@ -89,6 +91,7 @@ export class MachineService {
         ? (described.code as MachineStatus['ssh'])
         : 'unreachable';
       const presented = session.lastPresentedKey;
+      createLogger(`vm:${name}`).warn('probe failed', { state: ssh, reason: described.message });
       status = {
         ...unknownStatus(machine),
         ssh,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { readCase } from './shared-cases.ts';
+import { readCase } from '../testing/shared-cases.ts';
 import { parsePackerOutput, PackerOutputParser, type PackerEvent } from './packer-output.ts';
 import { summarizePackerEvents } from './packer-summary.ts';
 

@@ -2,31 +2,9 @@
  * Test helpers shared by the vbox tests: the real-output transcripts in ../shared/cases (beside
  * the repository) and a CommandRunner that replays scripted output.
  */
-import { readFileSync } from 'node:fs';
-
 import type { CommandResult, CommandRunner, RunOptions } from '../exec/command-runner.ts';
 
-const CASES = new URL('../../../../shared/cases/', import.meta.url);
-
-export function readCase(prefix: string): string {
-  const names: Record<string, string> = {
-    '02': '02-showvminfo-mr-poweroff-vbox70-non-kv-lines.txt',
-    '03': '03-showvminfo-inaccessible-e-accessdenied-vbox72.txt',
-    '05': '05-list-runningvms-name-with-space.txt',
-    '07': '07-list-hostonlyifs-long-linux.txt',
-    '10': '10-import-ova-success-multiline-description.txt',
-    '13': '13-import-ovf-bad-medium-fails-at-0pct.txt',
-    '14': '14-guestproperty-get-value.txt',
-    '15': '15-guestproperty-get-no-value-set.txt',
-    '16': '16-startvm-gui-fails-then-headless-ok.txt',
-    '18': '18-startvm-headless-vtx-not-available.txt',
-    '19': '19-startvm-headless-session-locked.txt',
-    '21': '21-version-with-vboxdrv-not-loaded-warning.txt',
-  };
-  const name = names[prefix];
-  if (!name) throw new Error(`no transcript ${prefix}`);
-  return readFileSync(new URL(name, CASES), 'utf8');
-}
+export { readCase } from '../testing/shared-cases.ts';
 
 export interface ScriptedReply {
   stdout?: string;

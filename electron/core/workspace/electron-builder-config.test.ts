@@ -46,9 +46,10 @@ describe('electron-builder.yml', () => {
     expect(existsSync(join(ROOT, 'packer/haskell/files/build-agent'))).toBe(true);
   });
 
-  it('takes every platform icon from resources/icons/app.png', () => {
+  it('takes every platform icon from resources/icons/icon.png, which exists', () => {
     for (const platform of [config.linux, config.mac, config.win]) {
-      expect(platform.icon).toBe('resources/icons/app.png');
+      expect(platform.icon).toBe('resources/icons/icon.png');
     }
+    expect(existsSync(join(ROOT, 'resources/icons/icon.png'))).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ const SSH_LABELS: Record<MachineStatus['ssh'], string> = {
   'host-key-unknown': 'host key not pinned',
   'host-key-changed': 'HOST KEY CHANGED',
   'auth-failed': 'build key refused',
+  'build-key-missing': 'no build key',
 };
 
 export function MachineCards() {
