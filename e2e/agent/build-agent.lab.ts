@@ -188,8 +188,10 @@ describe('build-agent on a lab host, against the workstation sshd and a real Sta
     blocker = await takePort(PORT);
     agent = startAgent();
 
-    const failure =
-      /tunnel: remote port forwarding failed for listen port 12229 \(port in use on the workstation/;
+    const failure = new RegExp(
+      'tunnel: remote port forwarding failed for listen port 12229 ' +
+        '\\(port in use on the workstation',
+    );
     await agent.waitFor(failure, 20_000, 2);
     expect(
       agent.matching(/tunnel: connecting to bm-relay@.* \(attempt (\d+)\)/).length,

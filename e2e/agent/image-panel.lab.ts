@@ -99,7 +99,10 @@ describe('Build image from the panel', () => {
     const result = page.getByTestId('image-result');
     await result.getByText('Ready to import').waitFor({ timeout: 15_000 });
     expect(await result.innerText()).toMatch(
-      /Ready to import: .*\/haskell\/output-\d{8}-\d{6}\/haskell-build-20260420\.ova \(4\.0 KiB\) on local/,
+      new RegExp(
+        'Ready to import: .*/haskell/output-\\d{8}-\\d{6}/haskell-build-20260420\\.ova ' +
+          '\\(4\\.0 KiB\\) on local',
+      ),
     );
     expect(await page.getByTestId('image-log').innerText()).toContain(
       "Build 'virtualbox-iso.haskell' finished after 1 second.",

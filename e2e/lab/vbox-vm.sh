@@ -9,6 +9,9 @@ set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lab.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+# shellcheck source-path=SCRIPTDIR source=vbox-mount-ns.sh
+. "$(dirname "${BASH_SOURCE[0]}")/vbox-mount-ns.sh"
+reexec_in_lab_mount_namespace "$(readlink -f "${BASH_SOURCE[0]}")" "$@"
 
 vm_up() {
   local run=$1 index=$2 mac=$3 host_key=$4 port=$5
@@ -51,8 +54,9 @@ vm_up() {
   if [ "$port" = "-" ]; then
     # No registry port: the image boots, but its agent has no tunnel to open.
     # shellcheck disable=SC2016 # the inner script expands its own arguments
-    setsid ip netns exec "$(ns "$host")" unshare --mount --propagation private bash -c \
-      'mount --bind "$1/home" "/home/$2" && exec /usr/sbin/sshd -D -f "$1/sshd_config" -E "$1/sshd.log"' \
+    local boot='mount --bind "$1/home" "/home/$2" &&
+      exec /usr/sbin/sshd -D -f "$1/sshd_config" -E "$1/sshd.log"'
+    setsid ip netns exec "$(ns "$host")" unshare --mount --propagation private bash -c "$boot" \
       _ "$run" "$VM_USER" </dev/null >"$run/init.log" 2>&1 &
   else
     printf 'RELAY_HOST=%s\nRELAY_USER=%s\nTUNNEL_PORT=%s\n' "$ws_address" "$RELAY_USER" "$port" \
@@ -69,7 +73,8 @@ vm_main() {
   [[ "$LAB_ID" =~ ^[a-z0-9]{1,8}$ ]] || die "vbox-vm.sh: a lab id is needed"
   case $command in
     up)
-      [ $# -eq 7 ] || die "usage: vbox-vm.sh up <lab-id> <run-dir> <index> <mac> <host-key> <port|->"
+      [ $# -eq 7 ] ||
+        die "usage: vbox-vm.sh up <lab-id> <run-dir> <index> <mac> <host-key> <port|->"
       vm_up "$3" "$4" "$5" "$6" "$7"
       ;;
     down)

@@ -7,6 +7,7 @@ import { appendFile, copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import type { VBoxCall } from '../../electron/core/api/contract-vms.ts';
 import type { LabEnv } from '../support/lab-env.ts';
 
 export const FAKE_VBOXMANAGE = new URL('../lab/fake-vbox/VBoxManage', import.meta.url).pathname;
@@ -47,4 +48,10 @@ export async function unpinHostKeys(configDir: string, vms: string[]): Promise<v
   const lines = (await readFile(file, 'utf8')).split('\n');
   const kept = lines.filter((line) => !vms.includes(line.split(' ')[0] ?? ''));
   await writeFile(file, kept.join('\n'));
+}
+
+/** The gaps (ms) between the starts of successive VBoxManage calls of one host. */
+export function callGaps(calls: readonly VBoxCall[]): number[] {
+  const starts = calls.map((call) => Date.parse(call.startedAt)).sort((a, b) => a - b);
+  return starts.slice(1).map((start, index) => start - starts[index]!);
 }

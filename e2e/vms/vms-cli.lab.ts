@@ -10,6 +10,7 @@ import { pinHostKey, unpinHostKeys, vboxLab, type VboxLab } from './vbox-lab.ts'
 
 const lab = labEnv();
 const ROOT = new URL('../../', import.meta.url).pathname;
+const TSX_LOADER = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 let vbox: VboxLab;
 let ova: TinyOva;
 
@@ -21,11 +22,12 @@ interface Run {
 
 function bm(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
+    // tsx as a loader in one node process: `npx tsx` would start npx, tsx and node in turn.
     execFile(
-      'npx',
+      process.execPath,
       [
-        '--no-install',
-        'tsx',
+        '--import',
+        TSX_LOADER,
         'electron/cli/main.ts',
         ...args,
         '--registry',

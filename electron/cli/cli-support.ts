@@ -1,7 +1,9 @@
-/** What every CLI command shares: options, opening the core, choosing the VM. */
+/** What every CLI command shares: options, opening the core, calling it, choosing the VM. */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { createApiHandler } from '../core/api/api-handler.ts';
+import type { OperationInput, OperationName, OperationOutput } from '../core/api/contract.ts';
 import { createCore, type Core } from '../core/core.ts';
 import { UserError } from '../core/errors.ts';
 
@@ -44,6 +46,43 @@ export async function openCore(values: Values): Promise<Core> {
           : {}),
     },
   });
+}
+
+/** Opens the core for one command and closes it however the command ends. */
+export async function withCore<T>(values: Values, body: (core: Core) => Promise<T>): Promise<T> {
+  const core = await openCore(values);
+  try {
+    return await body(core);
+  } finally {
+    await core.close();
+  }
+}
+
+/** Calls an operation through the same handler (and input validation) as the panel. */
+export async function callOperation<K extends OperationName>(
+  core: Core,
+  operation: K,
+  input: OperationInput<K>,
+): Promise<OperationOutput<K>> {
+  const result = await createApiHandler(core, { transport: 'websocket' })(operation, input);
+  if (!result.ok) throw new UserError(result.error.code, result.error.message, result.error.fix);
+  return result.value as OperationOutput<K>;
+}
+
+/**
+ * Waits for a long job while Ctrl-C and SIGTERM cancel it. `on`, not `once`: a second Ctrl-C
+ * while the job cleans up must not kill the CLI (and the tsx loader exits the process on a
+ * signal nobody listens to any more); the listeners go when the job has ended.
+ */
+export async function waitCancellable<T>(done: Promise<T>, cancel: () => void): Promise<T> {
+  process.on('SIGINT', cancel);
+  process.on('SIGTERM', cancel);
+  try {
+    return await done;
+  } finally {
+    process.off('SIGINT', cancel);
+    process.off('SIGTERM', cancel);
+  }
 }
 
 /** The VM to use: the one named, or the only one in the registry. */

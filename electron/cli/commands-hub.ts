@@ -9,16 +9,7 @@ import type { CheckReport, HealthSnapshot, VmHealth } from '../core/api/contract
 import type { Core } from '../core/core.ts';
 import type { VmLayout } from '../core/credentials/inject-keys.ts';
 import { UserError } from '../core/errors.ts';
-import { chooseVm, COMMON, openCore, type Command, type Values } from './cli-support.ts';
-
-async function withCore<T>(values: Values, body: (core: Core) => Promise<T>): Promise<T> {
-  const core = await openCore(values);
-  try {
-    return await body(core);
-  } finally {
-    await core.close();
-  }
-}
+import { chooseVm, COMMON, withCore, type Command } from './cli-support.ts';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const hub = (core: Core) => core.features.hub.handlers;

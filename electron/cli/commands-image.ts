@@ -1,26 +1,19 @@
 /** CLI commands for the build-machine image (issue 4). */
-import type { ImageBuild, ImageCheck, ImageTool } from '../core/api/contract-image.ts';
-import type { CallResult, OperationInput, OperationName } from '../core/api/contract.ts';
-import { createApiHandler } from '../core/api/api-handler.ts';
+import type { ImageBuild, ImageTool } from '../core/api/contract-image.ts';
 import type { Core } from '../core/core.ts';
 import { UserError } from '../core/errors.ts';
-import { COMMON, openCore, type Command, type Values } from './cli-support.ts';
-
-const DEFAULT_GHC = ['9.8.4', '9.6.6'];
-
-async function call<K extends OperationName>(
-  core: Core,
-  operation: K,
-  input: OperationInput<K>,
-): Promise<unknown> {
-  const handler = createApiHandler(core, { transport: 'websocket' });
-  const result = (await handler(operation, input)) as CallResult<unknown>;
-  if (!result.ok) throw new UserError(result.error.code, result.error.message, result.error.fix);
-  return result.value;
-}
+import { DEFAULT_GHC_VERSIONS, formatSize } from '../core/packer/image-display.ts';
+import {
+  callOperation,
+  COMMON,
+  waitCancellable,
+  withCore,
+  type Command,
+  type Values,
+} from './cli-support.ts';
 
 function parseGhc(values: Values): string[] {
-  if (typeof values.ghc !== 'string') return DEFAULT_GHC;
+  if (typeof values.ghc !== 'string') return [...DEFAULT_GHC_VERSIONS];
   const versions = values.ghc
     .split(',')
     .map((version) => version.trim())
@@ -38,17 +31,6 @@ function parseGhc(values: Values): string[] {
 function toolLine(name: string, tool: ImageTool): string {
   if (tool.ok) return `${name}: ${tool.version ?? 'found'}\n`;
   return `${name}: NOT USABLE: ${tool.message}\n${tool.fix ? `  fix: ${tool.fix}\n` : ''}`;
-}
-
-export function formatSize(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function summary(build: ImageBuild): string {
@@ -91,8 +73,7 @@ export const imageCommands: Record<string, Command> = {
     options: { ...COMMON, ghc: { type: 'string' } },
     async run(values) {
       const ghcVersions = parseGhc(values);
-      const core = await openCore(values);
-      try {
+      return withCore(values, async (core) => {
         let buildId = '';
         const unsubscribe = core.events.subscribe((name, payload) => {
           if (values.json || name !== 'image.output') return;
@@ -101,29 +82,22 @@ export const imageCommands: Record<string, Command> = {
           for (const line of output.lines) process.stdout.write(`${line.text}\n`);
         });
 
-        const started = (await call(core, 'image.build', { ghcVersions })) as ImageBuild;
+        const started = await callOperation(core, 'image.build', { ghcVersions });
         buildId = started.id;
         if (!values.json) {
           process.stdout.write(
             `Building image ${buildId} with GHC ${ghcVersions.join(', ')} on ${started.host}\n`,
           );
         }
-        // `on`, not `once`: a second Ctrl-C while Packer cleans up must not kill the CLI (and
-        // the tsx loader exits the process on a signal nobody listens to any more).
-        const stop = () => void call(core, 'image.cancel', { buildId });
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-
-        const build = await waitFor(core, buildId);
+        const build = await waitCancellable(
+          waitFor(core, buildId),
+          () => void callOperation(core, 'image.cancel', { buildId }),
+        );
         unsubscribe();
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
         if (values.json) process.stdout.write(JSON.stringify({ ok: true, build }) + '\n');
         else process.stdout.write(summary(build));
         return EXIT[build.status];
-      } finally {
-        await core.close();
-      }
+      });
     },
   },
 
@@ -133,10 +107,9 @@ export const imageCommands: Record<string, Command> = {
       'bm image-check [--json]\n' +
       '  Exit: 0 when a build can start, 2 when Packer or VirtualBox is missing or too old.',
     options: COMMON,
-    async run(values) {
-      const core = await openCore(values);
-      try {
-        const check = (await call(core, 'image.check', {})) as ImageCheck;
+    run: (values) =>
+      withCore(values, async (core) => {
+        const check = await callOperation(core, 'image.check', {});
         if (values.json) {
           process.stdout.write(JSON.stringify({ ok: true, check }) + '\n');
         } else {
@@ -147,28 +120,22 @@ export const imageCommands: Record<string, Command> = {
           );
         }
         return check.ready ? 0 : 2;
-      } finally {
-        await core.close();
-      }
-    },
+      }),
   },
 
   'image-builds': {
     summary: 'list past image builds, or print one build log (--log <id>)',
     help: 'bm image-builds [--log <id>] [--json]',
     options: { ...COMMON, log: { type: 'string' } },
-    async run(values) {
-      const core = await openCore(values);
-      try {
+    run: (values) =>
+      withCore(values, async (core) => {
         if (typeof values.log === 'string') {
-          const { lines } = (await call(core, 'image.log', { buildId: values.log })) as {
-            lines: { level: string; text: string }[];
-          };
+          const { lines } = await callOperation(core, 'image.log', { buildId: values.log });
           if (values.json) process.stdout.write(JSON.stringify({ ok: true, lines }) + '\n');
           else for (const line of lines) process.stdout.write(`${line.text}\n`);
           return 0;
         }
-        const builds = (await call(core, 'image.list', {})) as ImageBuild[];
+        const builds = await callOperation(core, 'image.list', {});
         if (values.json) {
           process.stdout.write(JSON.stringify({ ok: true, builds }) + '\n');
         } else if (builds.length === 0) {
@@ -187,10 +154,7 @@ export const imageCommands: Record<string, Command> = {
           }
         }
         return 0;
-      } finally {
-        await core.close();
-      }
-    },
+      }),
   },
 };
 
@@ -205,8 +169,7 @@ function waitFor(core: Core, buildId: string): Promise<ImageBuild> {
       resolve(build);
     });
     // The build may have ended before the subscription: ask once.
-    call(core, 'image.get', { buildId }).then((value) => {
-      const build = value as ImageBuild;
+    callOperation(core, 'image.get', { buildId }).then((build) => {
       if (build.status !== 'running') {
         unsubscribe();
         resolve(build);

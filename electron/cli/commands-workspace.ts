@@ -1,22 +1,16 @@
 /** CLI commands for GHCi, artefacts, GHC versions (issue 6). */
 import { randomUUID } from 'node:crypto';
 
-import { createApiHandler } from '../core/api/api-handler.ts';
-import type { OperationInput, OperationName, OperationOutput } from '../core/api/contract.ts';
 import type { Core } from '../core/core.ts';
 import { UserError } from '../core/errors.ts';
-import { chooseVm, COMMON, openCore, type Command, type Values } from './cli-support.ts';
-
-/** Calls an operation through the same handler (and input validation) as the panel. */
-async function call<K extends OperationName>(
-  core: Core,
-  operation: K,
-  input: OperationInput<K>,
-): Promise<OperationOutput<K>> {
-  const result = await createApiHandler(core, { transport: 'websocket' })(operation, input);
-  if (!result.ok) throw new UserError(result.error.code, result.error.message, result.error.fix);
-  return result.value as OperationOutput<K>;
-}
+import {
+  callOperation,
+  chooseVm,
+  COMMON,
+  withCore,
+  type Command,
+  type Values,
+} from './cli-support.ts';
 
 function requireProject(values: Values): string {
   if (typeof values.project !== 'string' || values.project === '') {
@@ -29,13 +23,11 @@ function requireProject(values: Values): string {
   return values.project;
 }
 
-async function withCore(values: Values, run: (core: Core, vm: string) => Promise<number>) {
-  const core = await openCore(values);
-  try {
-    return await run(core, await chooseVm(core, values.vm as string | undefined));
-  } finally {
-    await core.close();
-  }
+/** Opens the core for the VM named by --vm, or the only one registered. */
+function withVm(values: Values, run: (core: Core, vm: string) => Promise<number>) {
+  return withCore(values, async (core) =>
+    run(core, await chooseVm(core, values.vm as string | undefined)),
+  );
 }
 
 /** Streams a job's live log to stdout (unless --json) and exits with the job's exit code. */
@@ -43,7 +35,7 @@ async function loggedJob(
   values: Values,
   run: (core: Core, vm: string, jobId: string) => Promise<{ exitCode: number | null }>,
 ): Promise<number> {
-  return withCore(values, async (core, vm) => {
+  return withVm(values, async (core, vm) => {
     const jobId = `cli-${randomUUID()}`;
     const unsubscribe = core.events.subscribe((name, payload) => {
       const log = payload as { jobId: string; text: string };
@@ -78,7 +70,7 @@ export const workspaceCommands: Record<string, Command> = {
       ghc: { type: 'string' },
     },
     run: (values) =>
-      withCore(values, async (core, vm) => {
+      withVm(values, async (core, vm) => {
         const stdin = process.stdin;
         const stdout = process.stdout;
         const terminals = core.features.workspace.terminals;
@@ -113,7 +105,7 @@ export const workspaceCommands: Record<string, Command> = {
         });
 
         try {
-          const info = await call(core, 'terminal.open', {
+          const info = await callOperation(core, 'terminal.open', {
             vm,
             cols: stdout.columns || 80,
             rows: stdout.rows || 24,
@@ -165,7 +157,7 @@ export const workspaceCommands: Record<string, Command> = {
       '  previous file. Exit codes: 0 copied, 2 not built or bad input, 1 other failure.',
     options: { ...COMMON, ...VM_OPTION, project: { type: 'string' }, dest: { type: 'string' } },
     run: (values) =>
-      withCore(values, async (core, vm) => {
+      withVm(values, async (core, vm) => {
         const project = requireProject(values);
         const dest = typeof values.dest === 'string' ? values.dest : `${project}/bin`;
         const jobId = `cli-${randomUUID()}`;
@@ -178,9 +170,12 @@ export const workspaceCommands: Record<string, Command> = {
           lastShown = percent;
           process.stderr.write(`\r${progress.file} ${percent}%`);
         });
-        const result = await call(core, 'artifacts.fetch', { vm, project, dest, jobId }).finally(
-          unsubscribe,
-        );
+        const result = await callOperation(core, 'artifacts.fetch', {
+          vm,
+          project,
+          dest,
+          jobId,
+        }).finally(unsubscribe);
         if (lastShown >= 0) process.stderr.write('\n');
         if (values.json) {
           process.stdout.write(JSON.stringify({ ok: true, ...result }) + '\n');
@@ -200,8 +195,8 @@ export const workspaceCommands: Record<string, Command> = {
       '  GHCup versions and ghc-X.Y.Z on PATH; the default (what `ghc` runs) is marked *.',
     options: { ...COMMON, ...VM_OPTION },
     run: (values) =>
-      withCore(values, async (core, vm) => {
-        const list = await call(core, 'ghc.list', { vm });
+      withVm(values, async (core, vm) => {
+        const list = await callOperation(core, 'ghc.list', { vm });
         if (values.json) {
           process.stdout.write(JSON.stringify({ ok: true, vm, ...list }) + '\n');
         } else {
@@ -220,7 +215,7 @@ export const workspaceCommands: Record<string, Command> = {
     options: { ...COMMON, ...VM_OPTION },
     run: (values, [version]) =>
       loggedJob(values, (core, vm, jobId) =>
-        call(core, 'ghc.install', { vm, version: version ?? '', jobId }),
+        callOperation(core, 'ghc.install', { vm, version: version ?? '', jobId }),
       ),
   },
 
@@ -230,7 +225,7 @@ export const workspaceCommands: Record<string, Command> = {
     options: { ...COMMON, ...VM_OPTION },
     run: (values, [version]) =>
       loggedJob(values, (core, vm, jobId) =>
-        call(core, 'ghc.setDefault', { vm, version: version ?? '', jobId }),
+        callOperation(core, 'ghc.setDefault', { vm, version: version ?? '', jobId }),
       ),
   },
 
@@ -241,6 +236,8 @@ export const workspaceCommands: Record<string, Command> = {
       '  Runs `sudo apt-get install -y` on the VM; names are checked before anything runs.',
     options: { ...COMMON, ...VM_OPTION },
     run: (values, packages) =>
-      loggedJob(values, (core, vm, jobId) => call(core, 'apt.install', { vm, packages, jobId })),
+      loggedJob(values, (core, vm, jobId) =>
+        callOperation(core, 'apt.install', { vm, packages, jobId }),
+      ),
   },
 };

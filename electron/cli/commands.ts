@@ -1,10 +1,19 @@
 import { join, resolve } from 'node:path';
 
-import type { BuildKind, BuildRun } from '../core/api/contract.ts';
+import type { BuildKind } from '../core/api/contract.ts';
 import { createApiHandler } from '../core/api/api-handler.ts';
 import { UserError } from '../core/errors.ts';
 import { startBrowserServer } from '../server/browser-server.ts';
-import { chooseVm, COMMON, openCore, REPO_ROOT, type Command } from './cli-support.ts';
+import {
+  callOperation,
+  chooseVm,
+  COMMON,
+  openCore,
+  REPO_ROOT,
+  waitCancellable,
+  withCore,
+  type Command,
+} from './cli-support.ts';
 import { hubCommands } from './commands-hub.ts';
 import { imageCommands } from './commands-image.ts';
 import { vmCommands } from './commands-vms.ts';
@@ -32,10 +41,9 @@ function buildCommand(kind: BuildKind): Command {
           'Pass PROJECT=<folder> (make) or --project <folder>.',
         );
       }
-      const core = await openCore(values);
-      try {
+      const project = values.project;
+      return withCore(values, async (core) => {
         const vm = await chooseVm(core, values.vm as string | undefined);
-        const handler = createApiHandler(core, { transport: 'websocket' });
         let runId = '';
         const unsubscribe = core.events.subscribe((name, payload) => {
           if (name !== 'build.output' || values.json) return;
@@ -43,20 +51,18 @@ function buildCommand(kind: BuildKind): Command {
           if (output.runId === runId) process.stdout.write(output.text.replace(/\r\n/g, '\n'));
         });
 
-        const started = await handler('builds.start', {
+        const started = await callOperation(core, 'builds.start', {
           vm,
-          project: values.project,
+          project,
           kind,
-          ...(values.ghc ? { ghc: values.ghc } : {}),
+          ...(typeof values.ghc === 'string' && values.ghc !== '' ? { ghc: values.ghc } : {}),
         });
-        if (!started.ok)
-          throw new UserError(started.error.code, started.error.message, started.error.fix);
-        runId = (started.value as BuildRun).id;
+        runId = started.id;
 
-        const stop = () => void core.builds.cancel(runId);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        const run = await core.builds.wait(runId);
+        const run = await waitCancellable(
+          core.builds.wait(runId),
+          () => void core.builds.cancel(runId),
+        );
         unsubscribe();
 
         if (values.json) process.stdout.write(JSON.stringify({ ok: true, run }) + '\n');
@@ -64,9 +70,7 @@ function buildCommand(kind: BuildKind): Command {
           throw new UserError(run.error.code, run.error.message, run.error.fix);
         }
         return run.exitCode ?? (run.status === 'succeeded' ? 0 : 1);
-      } finally {
-        await core.close();
-      }
+      });
     },
   };
 }
@@ -85,9 +89,8 @@ export const commands: Record<string, Command> = {
       'bm status [--json]\n' +
       "  Checks that SSH answers on each VM's tunnel port with its pinned host key.",
     options: COMMON,
-    async run(values) {
-      const core = await openCore(values);
-      try {
+    run: (values) =>
+      withCore(values, async (core) => {
         const machines = await core.machines.list();
         const statuses = await Promise.all(machines.map((m) => core.machines.probe(m.name)));
         if (values.json) {
@@ -102,10 +105,7 @@ export const commands: Record<string, Command> = {
           }
         }
         return statuses.every((status) => status.ssh === 'answering') ? 0 : 3;
-      } finally {
-        await core.close();
-      }
-    },
+      }),
   },
 
   'trust-host-key': {
@@ -123,15 +123,12 @@ export const commands: Record<string, Command> = {
           'bm trust-host-key <vm> SHA256:...',
         );
       }
-      const core = await openCore(values);
-      try {
+      return withCore(values, async (core) => {
         await core.machines.probe(vm);
         const status = await core.machines.trustHostKey(vm, fingerprint);
         process.stdout.write(`${vm}: pinned ${fingerprint}; ssh ${status.ssh}\n`);
         return status.ssh === 'answering' ? 0 : 3;
-      } finally {
-        await core.close();
-      }
+      });
     },
   },
 

@@ -5,7 +5,15 @@
  * the reverse tunnel on the VM's registry port). Only tests and `make lab` run this.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,7 +36,8 @@ import {
   type HostNic,
 } from './output.ts';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+// The wrapper runs a bundle made elsewhere; it names the folder the sources (and scripts) are in.
+const HERE = process.env.FAKE_VBOX_SOURCE_DIR ?? dirname(fileURLToPath(import.meta.url));
 const VM_SCRIPT = resolve(HERE, '..', 'vbox-vm.sh');
 const IP_PROPERTY = '/VirtualBox/GuestInfo/Net/0/V4/IP';
 
@@ -452,6 +461,10 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const store = new FakeStore();
+  // The remote-host test checks that every argument arrived as the one word it was sent as.
+  if (labConfig(store).ARGV_LOG === '1') {
+    appendFileSync(join(store.home, 'argv.log'), JSON.stringify(argv) + '\n');
+  }
   switch (command) {
     case 'list':
       return list(

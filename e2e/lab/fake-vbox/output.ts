@@ -235,7 +235,8 @@ export interface HostNic {
 export function bridgedIfsText(nics: HostNic[]): string {
   return nics
     .map((nic) => {
-      const guid = `${Buffer.from(nic.name.padEnd(4, '0').slice(0, 4)).toString('hex')}-0000-4000-8000-${nic.mac.replace(/:/g, '')}`;
+      const prefix = Buffer.from(nic.name.padEnd(4, '0').slice(0, 4)).toString('hex');
+      const guid = `${prefix}-0000-4000-8000-${nic.mac.replace(/:/g, '')}`;
       return [
         `Name:            ${nic.name}`,
         `GUID:            ${guid}`,

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export interface OvfHardware {
   name: string;
@@ -100,13 +101,18 @@ export function ovfDescriptor(hardware: OvfHardware, diskSize: number): string {
         `      <Annotation>${escapeXml(hardware.description)}</Annotation>\n` +
         '    </AnnotationSection>\n';
   return `<?xml version="1.0" encoding="UTF-8"?>
-<Envelope vmw:buildId="build-3620759" xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vbox="http://www.virtualbox.org/ovf/machine" xmlns:vmw="http://www.vmware.com/schema/ovf">
+<Envelope vmw:buildId="build-3620759" xmlns="http://schemas.dmtf.org/ovf/envelope/1"
+    xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"
+    xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"
+    xmlns:vbox="http://www.virtualbox.org/ovf/machine" xmlns:vmw="http://www.vmware.com/schema/ovf">
   <References>
     <File ovf:href="${escapeXml(hardware.diskFile)}" ovf:id="file1" ovf:size="${diskSize}"/>
   </References>
   <DiskSection>
     <Info>Virtual disk information</Info>
-    <Disk ovf:capacity="20" ovf:capacityAllocationUnits="byte * 2^30" ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized" ovf:populatedSize="1346502656"/>
+    <Disk ovf:capacity="20" ovf:capacityAllocationUnits="byte * 2^30" ovf:diskId="vmdisk1"
+      ovf:fileRef="file1" ovf:populatedSize="1346502656"
+      ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
   </DiskSection>
   <VirtualSystem ovf:id="${escapeXml(hardware.name)}">
     <Info>A virtual machine</Info>
@@ -141,8 +147,8 @@ export async function packOva(
 }
 
 /** A lab image: Ubuntu-like OVF, NAT networking, a disk carrying the image's host key. */
-export async function makeTinyOva(name = 'haskell-build'): Promise<TinyOva> {
-  const folder = await mkdtemp(join(tmpdir(), 'bm-ova-'));
+export async function makeTinyOva(name = 'haskell-build', parent = tmpdir()): Promise<TinyOva> {
+  const folder = await mkdtemp(join(parent, 'bm-ova-'));
   const root = join(folder, 'disk-root');
   await mkdir(join(root, 'etc', 'ssh'), { recursive: true });
   const key = join(root, 'etc', 'ssh', 'ssh_host_ed25519_key');
@@ -170,4 +176,16 @@ export async function makeTinyOva(name = 'haskell-build'): Promise<TinyOva> {
   );
   const hostKey = (await readFile(`${key}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ');
   return { path, hostKey };
+}
+
+// `tsx tiny-ova.ts <name> <folder>` (make lab): prints the path of a new OVA to import.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [name, folder] = process.argv.slice(2);
+  makeTinyOva(name, folder).then(
+    (ova) => process.stdout.write(`${ova.path}\n`),
+    (error: unknown) => {
+      process.stderr.write(`tiny-ova: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
+import { feedInPieces } from '../testing/feed-in-pieces.ts';
 import { MAX_LINE_CHARS, PlainLineReader, stripAnsi, type LogLine } from './ansi.ts';
 
 const ESC = '\u001b';
 
-/** Feeds `text` in pieces of `size` characters and collects every line. */
 function readInPieces(text: string, size: number): LogLine[] {
-  const reader = new PlainLineReader();
-  const lines: LogLine[] = [];
-  for (let i = 0; i < text.length; i += size) lines.push(...reader.push(text.slice(i, i + size)));
-  return [...lines, ...reader.end()];
+  return feedInPieces(new PlainLineReader(), text, size);
 }
 
 describe('stripAnsi', () => {

@@ -1,7 +1,8 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { BuildRunSchema, type BuildRun } from '../api/contract.ts';
+import { readTextIfExists } from '../fs/read-text-if-exists.ts';
 import { createLogger } from '../log/logger.ts';
 
 const log = createLogger('history');
@@ -28,13 +29,8 @@ export class BuildHistory {
 
   /** Newest first. */
   async list(filter: { project?: string; limit?: number } = {}): Promise<BuildRun[]> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
+    const text = await readTextIfExists(this.file);
+    if (text === undefined) return [];
 
     const runs: BuildRun[] = [];
     for (const line of text.split('\n')) {

@@ -1,64 +1,17 @@
 import { describe, expect, it } from 'vitest';
 
+import { feedInPieces } from '../testing/feed-in-pieces.ts';
+import { readCase } from '../testing/shared-cases.ts';
 import { BuildProgressParser, parseBuildProgress, type BuildProgress } from './build-progress.ts';
 
 function parseInPieces(text: string, size: number): BuildProgress[] {
-  const parser = new BuildProgressParser();
-  const found: BuildProgress[] = [];
-  for (let i = 0; i < text.length; i += size) found.push(...parser.push(text.slice(i, i + size)));
-  return [...found, ...parser.end()];
+  return feedInPieces(new BuildProgressParser(), text, size);
 }
 
-// Verbatim transcripts from /work/shared/cases; long lines are cut to fit the line width.
-const SNAKE_BUILD =
-  '/Users/user/projects/snake-fury/dist-newstyle/build/aarch64-osx/ghc-9.6.2' +
-  '/snake-fury-0.1.0.0/build';
-
-/** Case 44: start of a cabal 3.8.1.0 build, cut after `[1 of 5]` in the source. */
-const CASE_44 = [
-  "Warning: Unknown/unsupported 'ghc' version detected (Cabal 3.8.1.0 supports",
-  "'ghc' version < 9.6): /Users/user/.ghcup/bin/ghc is version 9.6.2",
-  'Build profile: -w ghc-9.6.2 -O1',
-  'In order, the following will be built (use -v for more details):',
-  ' - snake-fury-0.1.0.0 (lib) (first run)',
-  ' - snake-fury-0.1.0.0 (exe:snake-fury) (first run)',
-  'Configuring library for snake-fury-0.1.0.0..',
-  'Preprocessing library for snake-fury-0.1.0.0..',
-  'Building library for snake-fury-0.1.0.0..',
-  `[1 of 5] Compiling Paths_snake_fury ( ${SNAKE_BUILD}/autogen/Paths_snake_fury.hs, ` +
-    `${SNAKE_BUILD}/Paths_snake_fury.o, ${SNAKE_BUILD}/Paths_snake_fury.dyn_o )`,
-  '',
-].join('\n');
-
-/** Case 47: a successful build with cabal and GHC 9.14.1. */
-const CASE_47 = [
-  'Resolving dependencies...',
-  'Build profile: -w ghc-9.14.1 -O1',
-  'In order, the following will be built (use -v for more details):',
-  ' - cabal-test-dependency-0.1 (lib) (first run)',
-  ' - cabal-test-main-0.1 (exe:main) (first run)',
-  'Configuring library for cabal-test-dependency-0.1...',
-  'Preprocessing library for cabal-test-dependency-0.1...',
-  'Building library for cabal-test-dependency-0.1...',
-  '[1 of 1] Compiling Foo',
-  "Configuring executable 'main' for cabal-test-main-0.1...",
-  "Preprocessing executable 'main' for cabal-test-main-0.1...",
-  "Building executable 'main' for cabal-test-main-0.1...",
-  '[1 of 1] Compiling ExeMain',
-  '[2 of 2] Linking dist-newstyle/build/x86_64-linux/ghc-9.14.1/cabal-test-main-0.1/x/main' +
-    '/build/main/main',
-  '',
-].join('\n');
-
-/** The first line of case 43 (GHC 9.6.2 under cabal, hackport issue #131). */
-const LINKING_OBJ =
-  '/home/user/projects/hackport/dist-newstyle/build/x86_64-linux/ghc-9.6.2/hackport-0.8.4.0' +
-  '/l/hackport-external-libs-cabal-install-solver/build' +
-  '/hackport-external-libs-cabal-install-solver/Distribution/Solver/Modular/Linking';
-const CASE_43_FIRST_LINE =
-  '[28 of 50] Compiling Distribution.Solver.Modular.Linking ( ' +
-  'cabal/cabal-install-solver/src/Distribution/Solver/Modular/Linking.hs, ' +
-  `${LINKING_OBJ}.o, ${LINKING_OBJ}.dyn_o )`;
+const CASE_44 = readCase('44');
+const CASE_47 = readCase('47');
+/** The compile line that opens case 43, on its own: three paths inside the parentheses. */
+const CASE_43_FIRST_LINE = readCase('43').split('\n')[0] ?? '';
 
 describe('BuildProgressParser on real transcripts', () => {
   it('case 44: plan of lib + exe, the library steps and module 1 of 5', () => {

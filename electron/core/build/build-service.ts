@@ -59,6 +59,7 @@ export class BuildService {
   async start(input: OperationInput<'builds.start'>): Promise<BuildRun> {
     const project = await inspectProject(input.project);
     await this.machines.machine(input.vm);
+    this.refuseConcurrentRun(input.vm, project.name);
 
     const id =
       `${new Date()
@@ -95,6 +96,22 @@ export class BuildService {
     active.done = this.execute(active);
     this.publish(active, true);
     return run;
+  }
+
+  /**
+   * Two runs in one VM folder would share its dist-newstyle and break each other (cabal's
+   * package database vanishes mid-build), so a second one is refused, not queued.
+   */
+  private refuseConcurrentRun(vm: string, projectName: string): void {
+    for (const { run } of this.active.values()) {
+      if (run.vm === vm && run.projectName === projectName) {
+        throw new UserError(
+          'build-running',
+          `a ${run.kind} of ${projectName} is already running on ${vm} (run ${run.id})`,
+          'Wait for it to finish or cancel it, then start again.',
+        );
+      }
+    }
   }
 
   /** Resolves when the run has finished; for the CLI and tests. */

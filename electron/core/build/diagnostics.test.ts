@@ -1,113 +1,18 @@
 import { describe, expect, it } from 'vitest';
 
+import { feedInPieces } from '../testing/feed-in-pieces.ts';
+import { readCase } from '../testing/shared-cases.ts';
 import { DiagnosticParser, parseDiagnostics, type Diagnostic } from './diagnostics.ts';
 
-/** Feeds `text` in pieces of `size` characters, as a slow stream would deliver it. */
 function parseInPieces(text: string, size: number): Diagnostic[] {
-  const parser = new DiagnosticParser();
-  const found: Diagnostic[] = [];
-  for (let i = 0; i < text.length; i += size) found.push(...parser.push(text.slice(i, i + size)));
-  return [...found, ...parser.end()];
+  return feedInPieces(new DiagnosticParser(), text, size);
 }
 
-// Verbatim transcripts from /work/shared/cases (see its README); long lines are cut into
-// pieces to fit the line width, nothing else is changed.
-const LINKING_OBJ =
-  '/home/user/projects/hackport/dist-newstyle/build/x86_64-linux/ghc-9.6.2/hackport-0.8.4.0' +
-  '/l/hackport-external-libs-cabal-install-solver/build' +
-  '/hackport-external-libs-cabal-install-solver/Distribution/Solver/Modular/Linking';
-
-/** Case 43: GHC 9.6.2 under cabal, hackport issue #131. */
-const CASE_43 = [
-  '[28 of 50] Compiling Distribution.Solver.Modular.Linking ( ' +
-    'cabal/cabal-install-solver/src/Distribution/Solver/Modular/Linking.hs, ' +
-    `${LINKING_OBJ}.o, ${LINKING_OBJ}.dyn_o )`,
-  '',
-  'cabal/cabal-install-solver/src/Distribution/Solver/Modular/Linking.hs:245:10: error: ' +
-    '[GHC-88464]',
-  '    Variable not in scope:',
-  '      zipWithM_',
-  '        :: (FlaggedDep QPN -> FlaggedDep QPN -> UpdateState ())',
-  '           -> FlaggedDeps QPN -> FlaggedDeps QPN -> UpdateState ()',
-  '    Suggested fix:',
-  '      Perhaps use one of these:',
-  '        ‘zipWith’ (imported from Distribution.Solver.Compat.Prelude),',
-  '        ‘zipWith3’ (imported from Distribution.Solver.Compat.Prelude)',
-  '    |',
-  '245 |     go = zipWithM_ go1',
-  '    |          ^^^^^^^^^',
-  '',
-].join('\n');
-
-const SNAKE_BUILD =
-  '/Users/user/projects/snake-fury/dist-newstyle/build/aarch64-osx/ghc-9.6.2' +
-  '/snake-fury-0.1.0.0/build';
-
-/** Case 44: cabal 3.8.1.0 with an unsupported GHC, snake-fury issue #11. */
-const CASE_44 = [
-  "Warning: Unknown/unsupported 'ghc' version detected (Cabal 3.8.1.0 supports",
-  "'ghc' version < 9.6): /Users/user/.ghcup/bin/ghc is version 9.6.2",
-  'Build profile: -w ghc-9.6.2 -O1',
-  'In order, the following will be built (use -v for more details):',
-  ' - snake-fury-0.1.0.0 (lib) (first run)',
-  ' - snake-fury-0.1.0.0 (exe:snake-fury) (first run)',
-  'Configuring library for snake-fury-0.1.0.0..',
-  'Preprocessing library for snake-fury-0.1.0.0..',
-  'Building library for snake-fury-0.1.0.0..',
-  `[1 of 5] Compiling Paths_snake_fury ( ${SNAKE_BUILD}/autogen/Paths_snake_fury.hs, ` +
-    `${SNAKE_BUILD}/Paths_snake_fury.o, ${SNAKE_BUILD}/Paths_snake_fury.dyn_o )`,
-  '',
-].join('\n');
-
-/** Case 45: GHC 9.6+ warnings from the Jacinda README. */
-const CASE_45 = [
-  'src/A.hs:262:5: warning: [GHC-62161] [-Wincomplete-patterns]',
-  '    Pattern match(es) are non-exhaustive',
-  '    In an equation for ‘ps’:',
-  '        Patterns of type ‘Int’, ‘E a’ not matched:',
-  '            _ (In _ _ _ _)',
-  '            _ (RwT _ ZipW)',
-  '            _ (RwT _ Substr)',
-  '            _ (RwT _ Sub1)',
-  '            ...',
-  '    |',
-  '262 |     ps _ (Column _ i)    = "$" <> pretty i',
-  '    |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^...',
-  '',
-  'src/Ty.hs:60:1: warning: [GHC-40910] [-Wunused-top-binds]',
-  '    Defined but not used: ‘setMaxU’',
-  '   |',
-  '60 | setMaxU i (TyState _ c v) = TyState i c v',
-  '   | ^^^^^^^',
-  '',
-].join('\n');
-
-/** Case 48: cabal 3.10-era resolver failure in the stack repository. */
-const CASE_48 = [
-  'Resolving dependencies...',
-  'Error: cabal: Could not resolve dependencies:',
-  '[__0] trying: stack-2.12.0 (user goal)',
-  '[__1] next goal: rio-prettyprint (dependency of stack)',
-  '[__1] rejecting: rio-prettyprint-0.1.5.0 (constraint from project config',
-  'cabal.config requires ==0.1.4.0)',
-  '[__1] rejecting: rio-prettyprint-0.1.4.0 (conflict: stack =>',
-  'rio-prettyprint>=0.1.5.0)',
-  '[__1] skipping: rio-prettyprint-0.1.3.0, rio-prettyprint-0.1.2.0,',
-  'rio-prettyprint-0.1.1.0, rio-prettyprint-0.1.0.0 (has the same characteristics',
-  "that caused the previous version to fail: excluded by constraint '>=0.1.5.0'",
-  "from 'stack')",
-  '[__1] fail (backjumping, conflict set: rio-prettyprint, stack)',
-  'After searching the rest of the dependency tree exhaustively, these were the',
-  "goals I've had most trouble fulfilling: stack, rio-prettyprint",
-  '',
-].join('\n');
-
-/** Case 50: GHC's own `-fdiagnostics-as-json` test output (schema 1.1). */
-const CASE_50 =
-  '{"version":"1.1","ghcVersion":"ghc-9.13.20241113","span":{"file":"json.hs",' +
-  '"start":{"line":9,"column":11},"end":{"line":9,"column":21}},"severity":"Error",' +
-  '"code":48010,"message":["Empty list of alternatives in case expression"],' +
-  '"hints":["Perhaps you intended to use the `EmptyCase\' extension"]}\n';
+const CASE_43 = readCase('43');
+const CASE_44 = readCase('44');
+const CASE_45 = readCase('45');
+const CASE_48 = readCase('48');
+const CASE_50 = readCase('50');
 
 describe('DiagnosticParser on real transcripts', () => {
   it('case 43: finds GHC-88464 at Linking.hs:245:10 with its multi-line type and fixes', () => {

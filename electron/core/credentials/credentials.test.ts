@@ -65,7 +65,10 @@ describe('build-agent.env from the template', () => {
 
   it('appends keys an older template lacks', () => {
     expect(fillAgentEnv('# old\nSSH_RELAY_HOST=x', VALUES)).toMatch(
-      /^# old\nSSH_RELAY_HOST=192\.168\.1\.20\nSSH_RELAY_USER=alice\n[\s\S]*VM_NAME=haskell-build\n/,
+      new RegExp(
+        '^# old\\nSSH_RELAY_HOST=192\\.168\\.1\\.20\\nSSH_RELAY_USER=alice\\n' +
+          '[\\s\\S]*VM_NAME=haskell-build\\n',
+      ),
     );
   });
 });

@@ -23,7 +23,7 @@ export async function scanHostKey(endpoint: Endpoint, timeoutMs = TIMEOUT_MS): P
   let presented: HostKey | undefined;
   const client = new Client();
   await new Promise<void>((resolve, reject) => {
-    client.once('error', (error: Error & { code?: string }) => {
+    client.on('error', (error: Error & { code?: string }) => {
       if (presented) resolve();
       else reject(unreachable(endpoint, error));
     });
@@ -60,7 +60,7 @@ export async function passwordSession(
   let hostKey: HostKey | undefined;
   await new Promise<void>((resolve, reject) => {
     client.once('ready', () => resolve());
-    client.once('error', (error: Error & { level?: string; code?: string }) => {
+    client.on('error', (error: Error & { level?: string; code?: string }) => {
       if (refusal) reject(refusal);
       else if (error.level === 'client-authentication') {
         reject(
@@ -103,7 +103,7 @@ export async function keyLoginWorks(
   try {
     await new Promise<void>((resolve, reject) => {
       client.once('ready', () => resolve());
-      client.once('error', reject);
+      client.on('error', reject);
       client.connect({
         host: endpoint.host,
         port: endpoint.port,

@@ -1,15 +1,13 @@
 import { readFile } from 'node:fs/promises';
 
-import { Client, type ClientChannel } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 
 import { UserError } from '../errors.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
-import { fingerprintOf, hostKeyFromBlob, type HostKey } from '../ssh/host-keys.ts';
+import { fingerprintOf, type HostKey } from '../ssh/host-keys.ts';
+import { connectPinned } from '../ssh/pinned-connect.ts';
 import type { CommandResult, CommandRunner, RunOptions } from './command-runner.ts';
 import { shellCommand } from './shell-quote.ts';
-
-const READY_TIMEOUT_MS = 8_000;
-const KEEPALIVE_INTERVAL_MS = 5_000;
 
 export interface SshRunnerOptions {
   /** A label for logs and messages, e.g. "laptop". */
@@ -111,38 +109,24 @@ export class SshRunner implements CommandRunner {
 
   private async open(): Promise<Client> {
     const { host, port, user, label } = this.options;
-    const privateKey = await readKey(this.options.keyPath, label);
-    const client = new Client();
-    let refusal: UserError | undefined;
-
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', () => resolve());
-      client.once('error', (error: Error & { level?: string; code?: string }) =>
-        reject(refusal ?? connectError(this.options, error)),
-      );
-      client.connect({
-        host,
-        port,
-        username: user,
-        privateKey,
-        readyTimeout: READY_TIMEOUT_MS,
-        keepaliveInterval: KEEPALIVE_INTERVAL_MS,
-        keepaliveCountMax: 3,
-        hostVerifier: (blob: Buffer) => {
-          const presented = hostKeyFromBlob(blob);
-          this.lastPresentedKey = presented;
-          if (matchesPin(this.options.hostKey, presented)) return true;
-          refusal = new UserError(
-            'vbox-host-key-mismatch',
-            `the VirtualBox host ${label} (${host}:${port}) presented ${presented.type} ` +
-              `${fingerprintOf(presented)}, not the pinned key; the connection was refused`,
-            'Check the key on that machine (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) ' +
-              'and pin its fingerprint in the VirtualBox host settings.',
-          );
-          this.log.warn('host key refused', { fingerprint: fingerprintOf(presented) });
-          return false;
-        },
-      });
+    const client = await connectPinned({
+      host,
+      port,
+      user,
+      privateKey: await readKey(this.options.keyPath, label),
+      describeError: (error) => connectError(this.options, error),
+      checkHostKey: (presented) => {
+        this.lastPresentedKey = presented;
+        if (matchesPin(this.options.hostKey, presented)) return undefined;
+        this.log.warn('host key refused', { fingerprint: fingerprintOf(presented) });
+        return new UserError(
+          'vbox-host-key-mismatch',
+          `the VirtualBox host ${label} (${host}:${port}) presented ${presented.type} ` +
+            `${fingerprintOf(presented)}, not the pinned key; the connection was refused`,
+          'Check the key on that machine (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) ' +
+            'and pin its fingerprint in the VirtualBox host settings.',
+        );
+      },
     });
     this.log.info('ssh connected', { host, port });
     client.on('close', () => {

@@ -9,7 +9,17 @@ import { LocalRunner } from '../exec/local-runner.ts';
 import type { MachineService } from '../machines/machine-service.ts';
 import type { MachineEntry } from '../registry/port-registry.ts';
 import type { TunnelProbe } from './tunnel-probe.ts';
-import { check, forwardDetail, lastLines, runOnVm, SCRIPTS } from './vm-checks.ts';
+import {
+  check,
+  FORWARD_TUNNEL_TITLE,
+  forwardTunnelCheck,
+  lastLines,
+  runOnVm,
+  SCRIPTS,
+} from './vm-checks.ts';
+import type { VmRun } from './vm-checks.ts';
+
+const JOURNAL_TITLE = 'Agent journal (journalctl -u build-agent)';
 
 export interface CheckContext {
   machines: MachineService;
@@ -35,7 +45,7 @@ export async function runDoctor(vm: string, context: CheckContext): Promise<Chec
     checks.push(
       check(
         'agent-journal',
-        'Agent journal (journalctl -u build-agent)',
+        JOURNAL_TITLE,
         'skip',
         skipped,
         'On the VM console: journalctl -u build-agent -n 50',
@@ -56,7 +66,7 @@ export async function runDoctor(vm: string, context: CheckContext): Promise<Chec
       ),
       check(
         'forward-tunnel',
-        'Forward tunnel -L 18000:localhost:8000',
+        FORWARD_TUNNEL_TITLE,
         'skip',
         skipped,
         'On the VM: curl http://127.0.0.1:18000/health',
@@ -66,39 +76,7 @@ export async function runDoctor(vm: string, context: CheckContext): Promise<Chec
   }
 
   const session = await context.machines.session(vm);
-  const journal = await runOnVm(session, SCRIPTS.journal);
-  const errors = journal.output.split('\n').filter((line) => /error|fail|refused/i.test(line));
-  checks.push(
-    journal.exitCode === 42
-      ? check(
-          'agent-journal',
-          'Agent journal (journalctl -u build-agent)',
-          'skip',
-          'this VM has no systemd journal (not the image)',
-        )
-      : journal.exitCode !== 0
-        ? check(
-            'agent-journal',
-            'Agent journal (journalctl -u build-agent)',
-            'warn',
-            `journalctl failed: ${lastLines(journal.output)}`,
-            'Run it on the VM: journalctl -u build-agent -n 50',
-          )
-        : errors.length > 0
-          ? check(
-              'agent-journal',
-              'Agent journal (journalctl -u build-agent)',
-              'warn',
-              `recent problems: ${errors.slice(-3).join(' | ')}`,
-              'Read the full journal on the VM: journalctl -u build-agent -n 100',
-            )
-          : check(
-              'agent-journal',
-              'Agent journal (journalctl -u build-agent)',
-              'pass',
-              lastLines(journal.output, 1) || 'no problems logged',
-            ),
-  );
+  checks.push(journalCheck(await runOnVm(session, SCRIPTS.journal)));
 
   const relay = await runOnVm(session, SCRIPTS.relayReachable);
   checks.push(
@@ -126,20 +104,52 @@ export async function runDoctor(vm: string, context: CheckContext): Promise<Chec
     ),
   );
 
-  const forward = await runOnVm(session, SCRIPTS.forwardTunnel);
-  const forwardOk = forward.exitCode === 0 && /"status"\s*:\s*"ok"/.test(forward.output);
   checks.push(
-    check(
-      'forward-tunnel',
-      'Forward tunnel -L 18000:localhost:8000',
-      forwardOk ? 'pass' : 'fail',
-      forwardDetail(forward.exitCode, forward.output),
+    await forwardTunnelCheck(
+      session,
       'The agent opens it with the reverse tunnel; restart it on the VM (sudo systemctl ' +
         'restart build-agent) and check that the State Hub runs on this workstation.',
     ),
   );
 
   return { vm, ok: checks.every((item) => item.verdict !== 'fail'), checks };
+}
+
+function journalCheck(journal: VmRun): Check {
+  // SCRIPTS.journal exits 42 where there is no systemd journal to read.
+  if (journal.exitCode === 42) {
+    return check(
+      'agent-journal',
+      JOURNAL_TITLE,
+      'skip',
+      'this VM has no systemd journal (not the image)',
+    );
+  }
+  if (journal.exitCode !== 0) {
+    return check(
+      'agent-journal',
+      JOURNAL_TITLE,
+      'warn',
+      `journalctl failed: ${lastLines(journal.output)}`,
+      'Run it on the VM: journalctl -u build-agent -n 50',
+    );
+  }
+  const errors = journal.output.split('\n').filter((line) => /error|fail|refused/i.test(line));
+  if (errors.length > 0) {
+    return check(
+      'agent-journal',
+      JOURNAL_TITLE,
+      'warn',
+      `recent problems: ${errors.slice(-3).join(' | ')}`,
+      'Read the full journal on the VM: journalctl -u build-agent -n 100',
+    );
+  }
+  return check(
+    'agent-journal',
+    JOURNAL_TITLE,
+    'pass',
+    lastLines(journal.output, 1) || 'no problems logged',
+  );
 }
 
 async function listenerCheck(machine: MachineEntry, probe: TunnelProbe): Promise<Check> {

@@ -9,7 +9,14 @@ import { LocalRunner } from '../exec/local-runner.ts';
 import { sshConfigPaths } from '../sshconfig/ssh-config-installer.ts';
 import { VBoxManageDriver } from '../vbox/vbox-driver.ts';
 import type { CheckContext } from './doctor.ts';
-import { check, forwardDetail, lastLines, runOnVm, SCRIPTS } from './vm-checks.ts';
+import {
+  check,
+  FORWARD_TUNNEL_TITLE,
+  forwardTunnelCheck,
+  lastLines,
+  runOnVm,
+  SCRIPTS,
+} from './vm-checks.ts';
 
 export async function runSmokeTest(vm: string, context: CheckContext): Promise<CheckReport> {
   const machine = await context.machines.machine(vm);
@@ -56,26 +63,16 @@ export async function runSmokeTest(vm: string, context: CheckContext): Promise<C
   );
 
   if (reachable) {
-    const forward = await runOnVm(await context.machines.session(vm), SCRIPTS.forwardTunnel);
-    const ok = forward.exitCode === 0 && /"status"\s*:\s*"ok"/.test(forward.output);
     checks.push(
-      check(
-        'forward-tunnel',
-        'Forward tunnel -L 18000:localhost:8000',
-        ok ? 'pass' : 'fail',
-        forwardDetail(forward.exitCode, forward.output),
+      await forwardTunnelCheck(
+        await context.machines.session(vm),
         'Check that the State Hub runs on this workstation (make start runs one) and restart ' +
           'the agent.',
       ),
     );
   } else {
     checks.push(
-      check(
-        'forward-tunnel',
-        'Forward tunnel -L 18000:localhost:8000',
-        'skip',
-        'the VM is not reachable over SSH',
-      ),
+      check('forward-tunnel', FORWARD_TUNNEL_TITLE, 'skip', 'the VM is not reachable over SSH'),
     );
   }
 

@@ -74,9 +74,27 @@ export function check(
   return { id, title, verdict, detail, ...(fix && verdict !== 'pass' ? { fix } : {}) };
 }
 
+export const FORWARD_TUNNEL_TITLE = 'Forward tunnel -L 18000:localhost:8000';
+
+/** Curls the State Hub's health from the VM through the forward tunnel. */
+export async function forwardTunnelCheck(session: SshSession, fix: string): Promise<Check> {
+  const forward = await runOnVm(session, SCRIPTS.forwardTunnel);
+  return check(
+    'forward-tunnel',
+    FORWARD_TUNNEL_TITLE,
+    hubAnswered(forward.exitCode, forward.output) ? 'pass' : 'fail',
+    forwardDetail(forward.exitCode, forward.output),
+    fix,
+  );
+}
+
+function hubAnswered(exitCode: number | null, output: string): boolean {
+  return exitCode === 0 && /"status"\s*:\s*"ok"/.test(output);
+}
+
 /** What curl's answer through the forward says: the forward down, or the hub behind it. */
 export function forwardDetail(exitCode: number | null, output: string): string {
-  if (exitCode === 0 && /"status"\s*:\s*"ok"/.test(output)) {
+  if (hubAnswered(exitCode, output)) {
     return 'the State Hub answers on the VM at 127.0.0.1:18000';
   }
   if (/\(7\)|Failed to connect/.test(output)) {

@@ -8,6 +8,7 @@ import {
   type ImageLogLine,
 } from '../api/contract-image.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { readTextIfExists } from '../fs/read-text-if-exists.ts';
 
 /**
  * Image builds on disk: <dir>/<id>.json (the record) and <id>.log (one JSON log line per line,
@@ -74,13 +75,8 @@ export class ImageBuildStore {
 
   async log(id: string): Promise<ImageLogLine[]> {
     await this.appending.get(id);
-    let text: string;
-    try {
-      text = await readFile(join(this.dir, `${id}.log`), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
+    const text = await readTextIfExists(join(this.dir, `${id}.log`));
+    if (text === undefined) return [];
     return text
       .split('\n')
       .filter((line) => line !== '')

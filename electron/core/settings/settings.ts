@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,6 +5,7 @@ import { z } from 'zod';
 
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { readTextIfExists } from '../fs/read-text-if-exists.ts';
 
 export const SettingsSchema = z.object({
   /** The port registry the panel reads; the repository's port-registry.yml by default. */
@@ -29,13 +29,8 @@ export function settingsFile(configDir: string): string {
 
 export async function loadSettings(configDir: string): Promise<Settings> {
   const file = settingsFile(configDir);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return {};
 
   let json: unknown;
   try {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { readTextIfExists } from '../fs/read-text-if-exists.ts';
 
 export interface HostKey {
   type: string;
@@ -59,12 +59,7 @@ export class HostKeyStore {
   }
 
   private async readLines(): Promise<string[]> {
-    try {
-      return (await readFile(this.file, 'utf8')).split('\n');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
+    return (await readTextIfExists(this.file))?.split('\n') ?? [];
   }
 }
 

@@ -1,21 +1,18 @@
 import { readFile } from 'node:fs/promises';
 
-import { Client, type ClientChannel } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 
 import { UserError } from '../errors.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import type { MachineEntry } from '../registry/port-registry.ts';
+import { connectPinned, READY_TIMEOUT_MS } from './pinned-connect.ts';
 import {
   fingerprintOf,
-  hostKeyFromBlob,
   hostKeyMismatchError,
   hostKeyUnknownError,
   type HostKey,
   type HostKeyStore,
 } from './host-keys.ts';
-
-const READY_TIMEOUT_MS = 8_000;
-const KEEPALIVE_INTERVAL_MS = 5_000;
 
 export interface ExecOptions {
   /** A PTY makes GHC and cabal print colours and lets a hang-up reach the whole job. */
@@ -141,35 +138,25 @@ export class SshSession {
     const { name, host, port, user } = this.machine;
     const privateKey = await this.readKey();
     const pinned = await this.hostKeys.get(name);
-    let refusal: UserError | undefined;
-
-    const client = new Client();
     const started = Date.now();
 
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', () => resolve());
-      client.once('error', (error: Error & { level?: string }) => {
-        reject(refusal ?? this.describeConnectError(error));
-      });
-      client.connect({
-        host,
-        port,
-        username: user,
-        privateKey,
-        readyTimeout: READY_TIMEOUT_MS,
-        keepaliveInterval: KEEPALIVE_INTERVAL_MS,
-        keepaliveCountMax: 3,
-        hostVerifier: (blob: Buffer) => {
-          const presented = hostKeyFromBlob(blob);
-          this.lastPresentedKey = presented;
-          if (pinned.length === 0) refusal = hostKeyUnknownError(name, presented);
-          else if (!pinned.some((key) => key.base64 === presented.base64)) {
-            refusal = hostKeyMismatchError(name, pinned, presented);
-          }
-          if (refusal) this.log.warn('host key refused', { fingerprint: fingerprintOf(presented) });
-          return refusal === undefined;
-        },
-      });
+    const client = await connectPinned({
+      host,
+      port,
+      user,
+      privateKey,
+      describeError: (error) => this.describeConnectError(error),
+      checkHostKey: (presented) => {
+        this.lastPresentedKey = presented;
+        const refusal =
+          pinned.length === 0
+            ? hostKeyUnknownError(name, presented)
+            : pinned.some((key) => key.base64 === presented.base64)
+              ? undefined
+              : hostKeyMismatchError(name, pinned, presented);
+        if (refusal) this.log.warn('host key refused', { fingerprint: fingerprintOf(presented) });
+        return refusal;
+      },
     });
 
     this.log.info('ssh connected', { port, ms: Date.now() - started });

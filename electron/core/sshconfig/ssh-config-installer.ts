@@ -3,11 +3,12 @@
  * ~/.ssh/build-machines/, and one Include line at the head of ~/.ssh/config. Idempotent: a
  * second run with the same registry writes nothing.
  */
-import { chmod, mkdir, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { readTextIfExists } from '../fs/read-text-if-exists.ts';
 import { createLogger } from '../log/logger.ts';
 import type { MachineEntry } from '../registry/port-registry.ts';
 import {
@@ -78,7 +79,7 @@ export async function installSshConfig(options: InstallOptions): Promise<Install
       identityFile: options.buildKeyPath,
       knownHostsFile: options.knownHostsFile,
     });
-    if ((await readText(file)) === text) {
+    if ((await readTextIfExists(file)) === text) {
       report.unchanged.push(file);
       continue;
     }
@@ -90,7 +91,7 @@ export async function installSshConfig(options: InstallOptions): Promise<Install
     const file = join(paths.folder, name);
     if (!name.endsWith('.conf') || wanted.has(file)) continue;
     // Only files we wrote are removed: a hand-made file in the folder is the user's.
-    if (isManagedHostFile((await readText(file)) ?? '')) {
+    if (isManagedHostFile((await readTextIfExists(file)) ?? '')) {
       await rm(file, { force: true });
       report.removed.push(file);
     }
@@ -108,7 +109,7 @@ export async function installSshConfig(options: InstallOptions): Promise<Install
 /** Removes one VM's host file (the VM was removed from the panel). */
 export async function removeHostFile(name: string, paths = sshConfigPaths()): Promise<boolean> {
   const file = join(paths.folder, `${name}.conf`);
-  const text = await readText(file);
+  const text = await readTextIfExists(file);
   if (text === undefined || !isManagedHostFile(text)) return false;
   await rm(file, { force: true });
   return true;
@@ -117,7 +118,7 @@ export async function removeHostFile(name: string, paths = sshConfigPaths()): Pr
 /** Takes the Include line out again; the user's own lines are left as they are. */
 export async function uninstallInclude(paths = sshConfigPaths()): Promise<boolean> {
   const target = await configTarget(paths.configFile);
-  const before = await readText(target);
+  const before = await readTextIfExists(target);
   if (before === undefined) return false;
   const after = withoutInclude(before, includeLine(paths.folder));
   if (after === before) return false;
@@ -127,7 +128,7 @@ export async function uninstallInclude(paths = sshConfigPaths()): Promise<boolea
 
 async function ensureInclude(paths: SshConfigPaths): Promise<boolean> {
   const target = await configTarget(paths.configFile);
-  const before = await readText(target);
+  const before = await readTextIfExists(target);
   const { text, changed } = withInclude(before ?? '', includeLine(paths.folder));
   if (!changed) return false;
   // A new config is private like the rest of ~/.ssh; an existing one keeps its mode.
@@ -142,14 +143,5 @@ async function configTarget(file: string): Promise<string> {
     return await realpath(file);
   } catch {
     return file;
-  }
-}
-
-async function readText(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
   }
 }

@@ -9,10 +9,9 @@ import type { HubConnection } from './embedded-hub.ts';
 import { createHubClient } from './hub-client.ts';
 import { startHubServer } from './hub-server.ts';
 import {
-  buildAgentRegistration,
-  callHub,
   freePort,
   makeTempDir,
+  registerAgent,
   startHttpStandIn,
   startTcpStandIn,
 } from './test-support.ts';
@@ -56,7 +55,7 @@ describe('choosing a State Hub', () => {
       port: 0,
     });
     cleanups.push(() => external.close());
-    await callHub(external.url, 'POST', '/capability-catalog/', buildAgentRegistration('vm-a'));
+    await registerAgent(external.url, 'vm-a');
 
     const connection = await ensure(external.url);
 
@@ -75,12 +74,7 @@ describe('choosing a State Hub', () => {
     expect(connection.kind).toBe('embedded');
     expect(connection.url).toBe(`http://127.0.0.1:${port}`);
     expect(connection.kind === 'embedded' && connection.server.port).toBe(port);
-    const created = await callHub(
-      connection.url,
-      'POST',
-      '/capability-catalog/',
-      buildAgentRegistration('vm-a'),
-    );
+    const created = await registerAgent(connection.url, 'vm-a');
     expect(created.status).toBe(201);
     expect(await exists(embeddedStore())).toBe(true);
 

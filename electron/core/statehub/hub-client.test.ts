@@ -11,6 +11,7 @@ import {
   callHub,
   freePort,
   makeTempDir,
+  registerAgent,
   startHttpStandIn,
   startTcpStandIn,
 } from './test-support.ts';
@@ -54,12 +55,7 @@ describe('hub client against the real hub', () => {
   });
 
   it('lists entries, all or by capability type', async () => {
-    const agent = await callHub(
-      hub.url,
-      'POST',
-      '/capability-catalog/',
-      buildAgentRegistration('vm-a'),
-    );
+    const agent = await registerAgent(hub.url, 'vm-a');
     const gpu = await callHub(hub.url, 'POST', '/capability-catalog/', {
       capability_type: 'gpu-runner',
       name: 'box-1',
@@ -73,7 +69,7 @@ describe('hub client against the real hub', () => {
   });
 
   it('lists build agents with typed attributes', async () => {
-    await callHub(hub.url, 'POST', '/capability-catalog/', buildAgentRegistration('vm-a'));
+    await registerAgent(hub.url, 'vm-a');
     const client = createHubClient({ baseUrl: hub.url, timeoutMs: 2_000 });
 
     const result = await client.listBuildAgents();

@@ -12,6 +12,7 @@ import {
   callHub,
   LOOPBACK,
   makeTempDir,
+  registerAgent,
   manualClock,
   recordLogs,
 } from './test-support.ts';
@@ -101,15 +102,10 @@ describe('hub server', () => {
   });
 
   it('keeps unknown attributes of newer agents and accepts other capability types', async () => {
-    const agent = await callHub(
-      hub.url,
-      'POST',
-      '/capability-catalog/',
-      buildAgentRegistration('vm-a', {
-        cpu_count: 8,
-        boot_time: '2026-04-20T09:58:12.123456+00:00',
-      }),
-    );
+    const agent = await registerAgent(hub.url, 'vm-a', {
+      cpu_count: 8,
+      boot_time: '2026-04-20T09:58:12.123456+00:00',
+    });
     const other = await callHub(hub.url, 'POST', '/capability-catalog/', {
       capability_type: 'gpu-runner',
       name: 'box-1',
@@ -123,8 +119,8 @@ describe('hub server', () => {
   });
 
   it('filters the catalog by capability type, with or without the trailing slash', async () => {
-    await callHub(hub.url, 'POST', '/capability-catalog/', buildAgentRegistration('vm-b'));
-    await callHub(hub.url, 'POST', '/capability-catalog/', buildAgentRegistration('vm-a'));
+    await registerAgent(hub.url, 'vm-b');
+    await registerAgent(hub.url, 'vm-a');
     await callHub(hub.url, 'POST', '/capability-catalog/', {
       capability_type: 'gpu-runner',
       name: 'box-1',
@@ -155,7 +151,7 @@ describe('hub server', () => {
   });
 
   it('refreshes last_seen on heartbeat and 404s for an unknown entry', async () => {
-    await callHub(hub.url, 'POST', '/capability-catalog/', buildAgentRegistration('vm-a'));
+    await registerAgent(hub.url, 'vm-a');
     clock.advance(30_000);
 
     const beat = await callHub(
@@ -179,7 +175,7 @@ describe('hub server', () => {
   });
 
   it('deletes an entry with 204 and 404s the second time', async () => {
-    await callHub(hub.url, 'POST', '/capability-catalog/', buildAgentRegistration('vm-a'));
+    await registerAgent(hub.url, 'vm-a');
 
     const first = await callHub(hub.url, 'DELETE', '/capability-catalog/haskell-build-agent/vm-a');
     const second = await callHub(hub.url, 'DELETE', '/capability-catalog/haskell-build-agent/vm-a');
@@ -317,12 +313,7 @@ describe('hub server', () => {
     const small = JSON.stringify(buildAgentRegistration('vm-a', { padding: '' }));
     const padding = 'x'.repeat(MAX_BODY_BYTES - small.length);
 
-    const answer = await callHub(
-      hub.url,
-      'POST',
-      '/capability-catalog/',
-      buildAgentRegistration('vm-a', { padding }),
-    );
+    const answer = await registerAgent(hub.url, 'vm-a', { padding });
 
     expect(answer.status).toBe(201);
   });
@@ -371,8 +362,8 @@ describe('hub server', () => {
   it('logs each request at debug and each registration at info', async () => {
     const logs = recordLogs('debug');
     try {
-      await callHub(hub.url, 'POST', '/capability-catalog/', buildAgentRegistration('vm-a'));
-      await callHub(hub.url, 'POST', '/capability-catalog/', buildAgentRegistration('vm-a'));
+      await registerAgent(hub.url, 'vm-a');
+      await registerAgent(hub.url, 'vm-a');
       await callHub(hub.url, 'GET', '/health');
     } finally {
       logs.stop();
@@ -400,12 +391,7 @@ describe('hub server', () => {
 
 describe('hub persistence', () => {
   it('keeps the catalog across a restart', async () => {
-    const created = await callHub(
-      hub.url,
-      'POST',
-      '/capability-catalog/',
-      buildAgentRegistration('vm-a'),
-    );
+    const created = await registerAgent(hub.url, 'vm-a');
     await hub.close();
 
     const onDisk = JSON.parse(await readFile(storePath, 'utf8')) as { version: number };
@@ -416,19 +402,14 @@ describe('hub persistence', () => {
     const all = await callHub(hub.url, 'GET', '/capability-catalog/');
     expect(all.json).toEqual([created.json]);
 
-    const updated = await callHub(
-      hub.url,
-      'POST',
-      '/capability-catalog/',
-      buildAgentRegistration('vm-a'),
-    );
+    const updated = await registerAgent(hub.url, 'vm-a');
     expect(updated.status).toBe(200);
     expect((updated.json as CapabilityEntry).registered_at).toBe(T0_HUB);
   });
 
   it('persists heartbeats and deletions', async () => {
-    await callHub(hub.url, 'POST', '/capability-catalog/', buildAgentRegistration('vm-a'));
-    await callHub(hub.url, 'POST', '/capability-catalog/', buildAgentRegistration('vm-b'));
+    await registerAgent(hub.url, 'vm-a');
+    await registerAgent(hub.url, 'vm-b');
     clock.advance(30_000);
     await callHub(hub.url, 'POST', '/capability-catalog/haskell-build-agent/vm-a/heartbeat');
     await callHub(hub.url, 'DELETE', '/capability-catalog/haskell-build-agent/vm-b');
@@ -465,12 +446,7 @@ describe('hub persistence', () => {
     expect(logs.records[0]?.fields?.moved_to).toBe(join(dir.path, aside[0] ?? ''));
     expect((await callHub(hub.url, 'GET', '/capability-catalog/')).json).toEqual([]);
 
-    const created = await callHub(
-      hub.url,
-      'POST',
-      '/capability-catalog/',
-      buildAgentRegistration('vm-a'),
-    );
+    const created = await registerAgent(hub.url, 'vm-a');
     expect(created.status).toBe(201);
     expect(JSON.parse(await readFile(storePath, 'utf8'))).toEqual({
       version: 1,

@@ -139,6 +139,13 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
+/** One request and what its handler works on. */
+interface Exchange {
+  store: CatalogStore;
+  logger: Logger;
+  request: IncomingMessage;
+}
+
 async function handleRequest(
   store: CatalogStore,
   logger: Logger,
@@ -151,7 +158,7 @@ async function handleRequest(
 
   let reply: Reply;
   try {
-    reply = await route(store, logger, request, method, target);
+    reply = await route({ store, logger, request }, method, target);
   } catch (error) {
     logger.error('request failed', { method, path: target, error: (error as Error).message });
     reply = { status: 500, body: { error: `internal error: ${(error as Error).message}` } };
@@ -181,13 +188,7 @@ function send(response: ServerResponse, reply: Reply): void {
     .end(text);
 }
 
-async function route(
-  store: CatalogStore,
-  logger: Logger,
-  request: IncomingMessage,
-  method: string,
-  target: string,
-): Promise<Reply> {
+async function route(exchange: Exchange, method: string, target: string): Promise<Reply> {
   const [rawPath = '/', query = ''] = splitTarget(target);
   const segments = pathSegments(rawPath);
   if (segments === undefined) return notFound(rawPath);
@@ -204,16 +205,20 @@ async function route(
   if (capabilityType === undefined) {
     return allow(method, ['GET', 'POST'], () =>
       method === 'POST'
-        ? register(store, logger, request)
-        : list(store, new URLSearchParams(query)),
+        ? refuseFromBrowser(exchange.request, () => register(exchange))
+        : list(exchange.store, new URLSearchParams(query)),
     );
   }
   if (name === undefined) return notFound(rawPath);
   if (action === undefined) {
-    return allow(method, ['DELETE'], () => remove(store, logger, request, capabilityType, name));
+    return allow(method, ['DELETE'], () =>
+      refuseFromBrowser(exchange.request, () => remove(exchange, capabilityType, name)),
+    );
   }
   if (action === 'heartbeat') {
-    return allow(method, ['POST'], () => heartbeat(store, request, capabilityType, name));
+    return allow(method, ['POST'], () =>
+      refuseFromBrowser(exchange.request, () => heartbeat(exchange, capabilityType, name)),
+    );
   }
   return notFound(rawPath);
 }
@@ -243,14 +248,19 @@ function list(store: CatalogStore, params: URLSearchParams): Reply {
   return { status: 200, body: store.list(capabilityType ?? undefined) };
 }
 
-async function register(
-  store: CatalogStore,
-  logger: Logger,
+// A web page in the user's browser can POST to loopback without a CORS preflight; agents and
+// this app never send Origin, so a request that carries one is not allowed to change anything.
+function refuseFromBrowser(
   request: IncomingMessage,
-): Promise<Reply> {
-  const refused = refuseBrowser(request);
-  if (refused) return refused;
+  handler: () => Promise<Reply>,
+): Reply | Promise<Reply> {
+  if (request.headers.origin !== undefined) {
+    return { status: 403, body: { error: 'origin: browser requests may not change the catalog' } };
+  }
+  return handler();
+}
 
+async function register({ store, logger, request }: Exchange): Promise<Reply> {
   const body = await readJsonBody(request);
   if ('reply' in body) return body.reply;
 
@@ -264,14 +274,10 @@ async function register(
 }
 
 async function heartbeat(
-  store: CatalogStore,
-  request: IncomingMessage,
+  { store, request }: Exchange,
   capabilityType: string,
   name: string,
 ): Promise<Reply> {
-  const refused = refuseBrowser(request);
-  if (refused) return refused;
-
   // The body carries nothing, but an oversized one is still refused like anywhere else.
   const body = await readBody(request);
   if ('reply' in body) return body.reply;
@@ -283,26 +289,14 @@ async function heartbeat(
 }
 
 async function remove(
-  store: CatalogStore,
-  logger: Logger,
-  request: IncomingMessage,
+  { store, logger }: Exchange,
   capabilityType: string,
   name: string,
 ): Promise<Reply> {
-  const refused = refuseBrowser(request);
-  if (refused) return refused;
-
   if (!store.remove(capabilityType, name)) return unknownEntry(capabilityType, name);
   await store.save();
   logger.info('unregistered', { capability_type: capabilityType, name });
   return { status: 204 };
-}
-
-// A web page in the user's browser can POST to loopback without a CORS preflight; agents and
-// this app never send Origin, so a request that carries one is not allowed to change anything.
-function refuseBrowser(request: IncomingMessage): Reply | undefined {
-  if (request.headers.origin === undefined) return undefined;
-  return { status: 403, body: { error: 'origin: browser requests may not change the catalog' } };
 }
 
 function registrationFields(entry: CapabilityEntry): Record<string, string | number | undefined> {

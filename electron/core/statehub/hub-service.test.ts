@@ -6,7 +6,7 @@ import type { EventName } from '../api/contract.ts';
 import { EventBus } from '../events/event-bus.ts';
 import { startHubServer } from './hub-server.ts';
 import { HubService } from './hub-service.ts';
-import { buildAgentRegistration, callHub, freePort, makeTempDir } from './test-support.ts';
+import { freePort, makeTempDir, registerAgent } from './test-support.ts';
 
 let dir: Awaited<ReturnType<typeof makeTempDir>>;
 const closers: (() => Promise<void>)[] = [];
@@ -34,12 +34,7 @@ describe('the panel side of the State Hub', () => {
     const seen = recordEvents(events);
 
     expect(await service.ensure()).toMatchObject({ kind: 'embedded', canStartEmbedded: false });
-    await callHub(
-      `http://127.0.0.1:${port}`,
-      'POST',
-      '/capability-catalog/',
-      buildAgentRegistration('vm-a'),
-    );
+    await registerAgent(`http://127.0.0.1:${port}`, 'vm-a');
     const catalog = await service.poll();
     expect(catalog.entries).toEqual([
       expect.objectContaining({ name: 'vm-a', tunnelPort: 12222, freshness: 'online' }),

@@ -35,16 +35,7 @@ export async function startHttpStandIn(
   handler: (request: IncomingMessage, response: ServerResponse) => void,
 ): Promise<StandIn> {
   const server = createServer(handler);
-  const port = await listenOn(server);
-  return {
-    port,
-    url: `http://${LOOPBACK}:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return serveStandIn(server, () => server.closeAllConnections());
 }
 
 /** A TCP server that accepts connections and then says nothing, or writes raw bytes. */
@@ -56,14 +47,21 @@ export async function startTcpStandIn(reply?: string): Promise<StandIn> {
     socket.on('error', () => undefined);
     if (reply !== undefined) socket.end(reply);
   });
+  return serveStandIn(server, () => {
+    for (const socket of sockets) socket.destroy();
+  });
+}
+
+/** Listens on a free loopback port; closing drops the open connections with `dropConnections`. */
+async function serveStandIn(server: TcpServer, dropConnections: () => void): Promise<StandIn> {
   const port = await listenOn(server);
   return {
     port,
     url: `http://${LOOPBACK}:${port}`,
     close: () =>
       new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
+        dropConnections();
       }),
   };
 }
@@ -160,4 +158,13 @@ export function buildAgentRegistration(
       ...overrides,
     },
   };
+}
+
+/** Registers a build agent the way a VM does; `overrides` replace or add attributes. */
+export function registerAgent(
+  baseUrl: string,
+  name: string,
+  overrides: Record<string, unknown> = {},
+): Promise<ApiAnswer> {
+  return callHub(baseUrl, 'POST', '/capability-catalog/', buildAgentRegistration(name, overrides));
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
+import { CallLog } from '../vms/call-log.ts';
 import { HostCallLimiter } from './call-limiter.ts';
 import { FakeRunner } from './test-support.ts';
 import { VBoxManageDriver } from './vbox-driver.ts';
@@ -108,5 +109,88 @@ describe('HostCallLimiter', () => {
     await polls;
     expect(times).toHaveLength(20);
     expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBe(19_000);
+  });
+
+  it('paces actions in the poll slots without queueing them behind a long call', async () => {
+    const limiter = new HostCallLimiter();
+    const t0 = Date.now();
+    const starts: Array<[string, number]> = [];
+    // A poll that runs for 5 s (an import would run for minutes).
+    const slow = limiter.schedule('local', async (startedAt) => {
+      starts.push(['slow poll', startedAt - t0]);
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+    });
+    // The poll's turn comes a tick later (it queues behind the host's tail).
+    await vi.advanceTimersByTimeAsync(0);
+    const action = limiter
+      .pace('local')
+      .then((startedAt) => starts.push(['action', startedAt - t0]));
+    const second = limiter
+      .pace('local')
+      .then((startedAt) => starts.push(['second', startedAt - t0]));
+    const other = limiter
+      .pace('laptop')
+      .then((startedAt) => starts.push(['laptop', startedAt - t0]));
+
+    await vi.advanceTimersByTimeAsync(2_500);
+    await Promise.all([action, second, other]);
+    expect(starts).toEqual([
+      ['slow poll', 0],
+      ['laptop', 0],
+      ['action', 1_000],
+      ['second', 2_000],
+    ]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await slow;
+  });
+
+  it('waits out the whole gap to a call that started late', async () => {
+    // A busy event loop: the clock runs ahead of the timers by `lag`.
+    let lag = 0;
+    const limiter = new HostCallLimiter({ now: () => Date.now() + lag });
+    const t0 = Date.now();
+    expect(await limiter.pace('local')).toBe(t0);
+    const late = limiter.pace('local');
+    const next = limiter.pace('local');
+
+    lag = 300;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await late).toBe(t0 + 1_300);
+    lag = 0;
+    // Its slot was t0 + 2000, but that is only 700 ms after the late call really started.
+    await vi.advanceTimersByTimeAsync(1_300);
+    expect(await next).toBe(t0 + 2_300);
+  });
+
+  it('keeps one call per second per host in the call log, hosts independent', async () => {
+    const limiter = new HostCallLimiter();
+    const log = new CallLog(() => undefined);
+    const driver = (host: string) =>
+      new VBoxManageDriver(
+        new FakeRunner(host)
+          .on(['showvminfo'], { stdout: `name="a"\nUUID="${UUID}"\nVMState="running"\n` })
+          .on(['controlvm'], {}),
+        { limiter, executable: 'VBoxManage', onCall: (call) => log.add(call) },
+      );
+    const local = driver('local');
+    const laptop = driver('ssh:laptop');
+    const work = Promise.all([
+      ...Array.from({ length: 4 }, () => local.state(UUID)),
+      local.saveState(UUID),
+      ...Array.from({ length: 3 }, () => laptop.state(UUID)),
+      laptop.saveState(UUID),
+    ]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await work;
+
+    const gaps = (host: string) => {
+      const starts = log.list(host).map((call) => Date.parse(call.startedAt));
+      return starts.slice(1).map((start, index) => start - starts[index]!);
+    };
+    expect(gaps('local')).toHaveLength(4);
+    expect(Math.min(...gaps('local'))).toBeGreaterThanOrEqual(1_000);
+    expect(Math.min(...gaps('ssh:laptop'))).toBeGreaterThanOrEqual(1_000);
+    // The two hosts ran side by side: their first calls started together.
+    expect(log.list('local')[0]?.startedAt).toBe(log.list('ssh:laptop')[0]?.startedAt);
   });
 });

@@ -1,3 +1,5 @@
+import { abortableDelay } from './abortable-delay.ts';
+
 /**
  * Keeps polling from flooding VBoxSVC: calls to one host run one at a time, and each starts at
  * least `minIntervalMs` after the previous one started. Hosts do not wait for each other.
@@ -10,6 +12,9 @@ export interface CallLimiterOptions {
 interface HostQueue {
   /** Settles when the last queued call has finished. */
   tail: Promise<void>;
+  /** The latest slot handed out (it may still be waiting). */
+  lastSlot: number;
+  /** When the last call really started. */
   lastStart: number;
 }
 
@@ -23,14 +28,17 @@ export class HostCallLimiter {
     this.now = options.now ?? Date.now;
   }
 
-  schedule<T>(host: string, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const queue = this.hosts.get(host) ?? { tail: Promise.resolve(), lastStart: -Infinity };
-    this.hosts.set(host, queue);
-
-    const run = queue.tail.then(async () => {
-      await this.reserve(queue, signal);
-      return call();
-    });
+  /**
+   * Queues a call behind the host's other queued calls and starts it in its slot. The call is
+   * given its start time, which callers log: the gaps in the call log are the limiter's own.
+   */
+  schedule<T>(
+    host: string,
+    call: (startedAt: number) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const queue = this.queue(host);
+    const run = queue.tail.then(async () => call(await this.reserve(queue, signal)));
     queue.tail = run.then(
       () => undefined,
       () => undefined,
@@ -41,34 +49,35 @@ export class HostCallLimiter {
   /**
    * Waits for this host's next start slot without queueing behind running calls: for actions
    * (an import that runs for minutes must not stop the polls), which still start at least
-   * `minIntervalMs` after any other call to the host.
+   * `minIntervalMs` after any other call to the host. Resolves with the start time; the call
+   * must start right away.
    */
-  async pace(host: string, signal?: AbortSignal): Promise<void> {
-    const queue = this.hosts.get(host) ?? { tail: Promise.resolve(), lastStart: -Infinity };
+  pace(host: string, signal?: AbortSignal): Promise<number> {
+    return this.reserve(this.queue(host), signal);
+  }
+
+  private queue(host: string): HostQueue {
+    const existing = this.hosts.get(host);
+    if (existing) return existing;
+    const queue = { tail: Promise.resolve(), lastSlot: -Infinity, lastStart: -Infinity };
     this.hosts.set(host, queue);
-    await this.reserve(queue, signal);
+    return queue;
   }
 
-  // The slot is claimed before waiting, so calls that arrive together get successive slots.
-  private async reserve(queue: HostQueue, signal?: AbortSignal): Promise<void> {
+  private async reserve(queue: HostQueue, signal?: AbortSignal): Promise<number> {
     signal?.throwIfAborted();
-    const start = Math.max(this.now(), queue.lastStart + this.minIntervalMs);
-    queue.lastStart = start;
-    const wait = start - this.now();
-    if (wait > 0) await delay(wait, signal);
+    // The slot is claimed before waiting, so calls that arrive together get successive slots.
+    const slot = Math.max(this.now(), queue.lastSlot + this.minIntervalMs);
+    queue.lastSlot = slot;
+    // Timers fire a little late (or, against the wall clock, early), and an earlier call may
+    // have started late: the wait ends only when the gap to the real last start is whole.
+    for (;;) {
+      const wait = Math.max(slot, queue.lastStart + this.minIntervalMs) - this.now();
+      if (wait <= 0) break;
+      await abortableDelay(wait, signal);
+    }
+    const startedAt = this.now();
+    queue.lastStart = startedAt;
+    return startedAt;
   }
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

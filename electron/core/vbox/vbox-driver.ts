@@ -2,6 +2,7 @@ import { UserError } from '../errors.ts';
 import type { CommandResult, CommandRunner } from '../exec/command-runner.ts';
 import { shellCommand } from '../exec/shell-quote.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
+import { abortableDelay } from './abortable-delay.ts';
 import { chooseBridgeAdapter, type BridgeChoice } from './bridge-adapter.ts';
 import type { HostCallLimiter } from './call-limiter.ts';
 import { GUEST_IP_PROPERTY, parseGuestProperty } from './guest-property.ts';
@@ -54,6 +55,8 @@ export interface ImportOptions {
   /** Overall percent (0-100 across reading and importing) and the phase it is in. */
   onProgress?: (percent: number, phase: ImportPhase) => void;
   signal?: AbortSignal;
+  /** A `listVms()` made just before, so the import does not list the VMs once more. */
+  knownVms?: Map<string, VmListEntry>;
 }
 
 export interface ImportResult {
@@ -67,6 +70,8 @@ export interface ShutdownOptions {
   timeoutMs?: number;
   pollMs?: number;
   signal?: AbortSignal;
+  /** The state just read by the caller, which spares one showvminfo. */
+  currentState?: VmState;
 }
 
 export type ShutdownOutcome = 'already-off' | 'acpi' | 'poweroff';
@@ -101,7 +106,7 @@ export class VBoxManageDriver {
     this.log = options.logger ?? createLogger(`vbox:${runner.host}`);
     this.remote = options.remote ?? runner.host !== 'local';
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? sleepFor;
+    this.sleep = options.sleep ?? abortableDelay;
     if (options.executable) this.executablePath = Promise.resolve(options.executable);
   }
 
@@ -211,7 +216,7 @@ export class VBoxManageDriver {
         'Choose the .ova file again; a path must not be empty or start with "-".',
       );
     }
-    const before = await this.listVms();
+    const before = options.knownVms ?? (await this.listVms());
     const argv = ['import', ova, '--vsys', '0'];
     if (options.vmName !== undefined) argv.push('--vmname', nameArg(options.vmName));
 
@@ -287,7 +292,7 @@ export class VBoxManageDriver {
   async shutdown(vm: string, options: ShutdownOptions = {}): Promise<ShutdownOutcome> {
     const timeoutMs = options.timeoutMs ?? 120_000;
     const pollMs = options.pollMs ?? 1_000;
-    if (isStopped(await this.state(vm))) return 'already-off';
+    if (isStopped(options.currentState ?? (await this.state(vm)))) return 'already-off';
 
     await this.call(['controlvm', vmArg(vm), 'acpipowerbutton']);
     const deadline = this.now() + timeoutMs;
@@ -333,15 +338,14 @@ export class VBoxManageDriver {
 
   private async call(argv: string[], options: CallOptions = {}): Promise<CommandResult> {
     const file = await this.executable();
-    const run = () => this.runLogged(file, argv, options);
+    const run = (startedAt?: number) => this.runLogged(file, argv, options, startedAt);
     const limiter = this.options.limiter;
     let result: CommandResult;
     if (limiter && options.poll) {
       result = await limiter.schedule(this.host, run, options.signal);
     } else {
       // Actions are not queued behind polls, but they take their own start slot on the host.
-      if (limiter) await limiter.pace(this.host, options.signal);
-      result = await run();
+      result = await run(limiter ? await limiter.pace(this.host, options.signal) : undefined);
     }
 
     if (result.exitCode !== 0 && !options.allowFailure) {
@@ -354,8 +358,10 @@ export class VBoxManageDriver {
     file: string,
     argv: string[],
     options: CallOptions,
+    /** The limiter's start time, so the call log shows the gaps it kept. */
+    startedAt?: number,
   ): Promise<CommandResult> {
-    const started = this.now();
+    const started = startedAt ?? this.now();
     const fields = { host: this.host, argv: shellCommand(argv) };
     try {
       const result = await this.runner.run(file, argv, {
@@ -414,19 +420,4 @@ function nameArg(name: string): string {
 
 function keyByUuid(entries: readonly VmListEntry[]): Map<string, VmListEntry> {
   return new Map(entries.map((entry) => [entry.uuid, entry]));
-}
-
-function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    signal?.throwIfAborted();
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

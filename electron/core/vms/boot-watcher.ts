@@ -1,6 +1,7 @@
 import type { MachineStatus } from '../api/contract.ts';
 import type { Boot, BootStage } from '../api/contract-vms.ts';
 import { describeError } from '../errors.ts';
+import { abortableDelay } from '../vbox/abortable-delay.ts';
 
 /**
  * Follows a VM from `startvm` to ready, in named stages: VirtualBox says it runs, the guest
@@ -153,7 +154,8 @@ export class BootWatcher {
         stage.elapsedMs = Date.now() - started;
         this.emit(this.boot);
       }
-      await pause(this.pollMs, this.controller.signal);
+      // A cancel ends the pause early; the loop then reports the stage as stopped.
+      await abortableDelay(this.pollMs, this.controller.signal).catch(() => undefined);
     }
   }
 
@@ -164,18 +166,4 @@ export class BootWatcher {
     else delete stage.message;
     this.emit(this.boot);
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -22,6 +22,7 @@ import { HostCallLimiter } from '../vbox/call-limiter.ts';
 import { AdaptivePoller } from '../vbox/vm-poller.ts';
 import { VBoxManageDriver, type ShutdownOutcome } from '../vbox/vbox-driver.ts';
 import type { VmInfo } from '../vbox/vm-info.ts';
+import type { VmListEntry } from '../vbox/vm-list.ts';
 import { parseVmState } from '../vbox/vm-state.ts';
 import { BootWatcher, DEFAULT_BOOT_TIMEOUTS, type BootTimeouts } from './boot-watcher.ts';
 import { CallLog } from './call-log.ts';
@@ -58,6 +59,8 @@ interface Located {
 }
 
 type Placements = Record<string, { hostId: string; uuid: string }>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The VM lifecycle on every VirtualBox host: VirtualBox is asked each time (state is never
@@ -164,7 +167,8 @@ export class VmsService {
         'Choose another name, or remove the old VM first (its card has Remove).',
       );
     }
-    const existing = [...(await handle.driver.listVms()).values()].find((e) => e.name === name);
+    const listed = await handle.driver.listVms();
+    const existing = [...listed.values()].find((entry) => entry.name === name);
     if (existing) {
       throw new UserError(
         'vm-name-taken',
@@ -189,15 +193,22 @@ export class VmsService {
     const abort = new AbortController();
     this.tasks.set(task.id, { task, abort });
     this.emitTask(task);
-    void this.runImport(handle, task, abort.signal);
+    void this.runImport(handle, task, abort.signal, listed);
     return { ...task };
   }
 
-  private async runImport(handle: HostHandle, task: VmTask, signal: AbortSignal): Promise<void> {
+  private async runImport(
+    handle: HostHandle,
+    task: VmTask,
+    signal: AbortSignal,
+    listed: Map<string, VmListEntry>,
+  ): Promise<void> {
     try {
       const result = await handle.driver.import(task.source, {
         vmName: task.vm,
         signal,
+        // The listing that checked the name is the "before" the new VM is found against.
+        knownVms: listed,
         onProgress: (percent, phase) => {
           task.percent = percent;
           task.phase = phase;
@@ -290,7 +301,7 @@ export class VmsService {
       );
     }
     await located.handle.driver.setBridged(located.uuid, chosen);
-    return this.info(located.uuid, located.handle.host.id);
+    return this.reread(located);
   }
 
   // ---- power ----
@@ -311,7 +322,8 @@ export class VmsService {
     await located.handle.driver.startHeadless(located.uuid);
     this.watchBoot(located, entry);
     located.handle.poller?.nudge();
-    return this.info(located.uuid, located.handle.host.id);
+    // A guest just started has no address yet; the boot watcher asks for it.
+    return this.reread(located, { guestIp: false });
   }
 
   async stop(
@@ -323,10 +335,11 @@ export class VmsService {
     this.boots.get(located.info.name)?.cancel();
     const outcome = await located.handle.driver.shutdown(located.uuid, {
       timeoutMs: timeoutSec * 1000,
+      currentState: located.info.state,
     });
     this.boots.delete(located.info.name);
     located.handle.poller?.nudge();
-    return { outcome, vm: await this.info(located.uuid, located.handle.host.id) };
+    return { outcome, vm: await this.reread(located) };
   }
 
   async saveState(vm: string, hostId?: string): Promise<VmDetails> {
@@ -335,7 +348,7 @@ export class VmsService {
     this.boots.delete(located.info.name);
     await located.handle.driver.saveState(located.uuid);
     located.handle.poller?.nudge();
-    return this.info(located.uuid, located.handle.host.id);
+    return this.reread(located);
   }
 
   /** Unregisters the VM, deletes its disks and frees its registry port. */
@@ -444,6 +457,7 @@ export class VmsService {
           ...(await this.hosts.list()).map((host) => host.id).filter((id) => id !== placed?.hostId),
         ];
     const problems: string[] = [];
+    const byUuid = UUID.test(vm) ? vm.toLowerCase() : undefined;
     for (const id of hostIds) {
       let handle: HostHandle;
       try {
@@ -453,7 +467,8 @@ export class VmsService {
         continue;
       }
       try {
-        let uuid = placed?.hostId === id ? placed.uuid : undefined;
+        // A UUID is asked for directly: one showvminfo instead of a listing first.
+        let uuid = placed?.hostId === id ? placed.uuid : byUuid;
         if (!uuid) {
           const vms = [...(await handle.driver.listVms()).values()];
           uuid = vms.find((entry) => entry.uuid === vm.toLowerCase() || entry.name === vm)?.uuid;
@@ -475,12 +490,19 @@ export class VmsService {
     );
   }
 
-  private async details(located: Located): Promise<VmDetails> {
+  /** The VM as VirtualBox shows it after an action: read again, never assumed. */
+  private async reread(located: Located, options: { guestIp?: boolean } = {}) {
+    const info = await located.handle.driver.info(located.uuid);
+    return this.details({ ...located, info }, options);
+  }
+
+  private async details(located: Located, options: { guestIp?: boolean } = {}) {
     const registry = await this.registryByName();
     const summary = toSummary(located.handle.host.id, located.info, registry);
     const details: VmDetails = { ...summary };
     if (located.info.state.kind === 'running') {
-      const ip = await located.handle.driver.guestIp(located.uuid);
+      const ip =
+        options.guestIp === false ? undefined : await located.handle.driver.guestIp(located.uuid);
       if (ip) details.ip = ip;
       const since = located.info.stateChangedAt?.getTime();
       if (since) details.uptimeSec = Math.max(0, Math.round((Date.now() - since) / 1000));

@@ -12,7 +12,9 @@ export function BuildControls() {
   const current = usePanel((state) =>
     state.currentRunId ? state.runs[state.currentRunId] : undefined,
   );
-  const busy = current !== undefined && !current.finishedAt;
+  const starting = usePanel((state) => state.starting);
+  const running = current !== undefined && !current.finishedAt;
+  const busy = running || starting;
 
   return (
     <section className="controls" aria-label="Build">
@@ -44,7 +46,7 @@ export function BuildControls() {
         <button type="button" disabled={busy} onClick={() => void startBuild('test')}>
           Test
         </button>
-        <button type="button" disabled={!busy} onClick={() => void cancelBuild()}>
+        <button type="button" disabled={!running} onClick={() => void cancelBuild()}>
           Cancel
         </button>
       </div>

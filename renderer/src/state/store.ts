@@ -37,6 +37,8 @@ export interface PanelState {
   currentRunId: string | undefined;
   history: BuildRun[];
   actionError: ShownError | undefined;
+  /** True between a click on Build or Test and the core's answer: a double click starts one. */
+  starting: boolean;
   /** The log line to scroll to and highlight, set by a click in the diagnostics list. */
   focusLine: { runId: string; line: number; nonce: number } | undefined;
 
@@ -106,6 +108,7 @@ export const usePanel = create<PanelState>((set, get) => {
     currentRunId: undefined,
     history: [],
     actionError: undefined,
+    starting: false,
     focusLine: undefined,
 
     async connect(api) {
@@ -200,7 +203,8 @@ export const usePanel = create<PanelState>((set, get) => {
     },
 
     async startBuild(kind) {
-      const { selectedVm, projectPath, ghc } = get();
+      const { selectedVm, projectPath, ghc, starting } = get();
+      if (starting) return;
       set({ actionError: undefined });
       if (!selectedVm) {
         set({ actionError: { message: 'no build machine is selected', fix: 'Pick a VM card.' } });
@@ -211,6 +215,7 @@ export const usePanel = create<PanelState>((set, get) => {
         return;
       }
       if (get().project?.path !== projectPath) void get().inspectProject();
+      set({ starting: true });
       try {
         const run = await requireApi().call('builds.start', {
           vm: selectedVm,
@@ -227,6 +232,8 @@ export const usePanel = create<PanelState>((set, get) => {
         await get().openRun(run.id);
       } catch (error) {
         set({ actionError: shown(error) });
+      } finally {
+        set({ starting: false });
       }
     },
 

@@ -6,20 +6,10 @@ import type {
   ImageLogLine,
   ImageTool,
 } from '../../../../electron/core/api/contract-image.ts';
+import { formatSize } from '../../../../electron/core/packer/image-display.ts';
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { useImage } from './image-store.ts';
 import './image.css';
-
-function formatSize(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
-}
 
 function Tool({ name, tool, testId }: { name: string; tool: ImageTool; testId: string }) {
   return (

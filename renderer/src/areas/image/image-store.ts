@@ -5,6 +5,7 @@ import type {
   ImageCheck,
   ImageLogLine,
 } from '../../../../electron/core/api/contract-image.ts';
+import { DEFAULT_GHC_VERSIONS } from '../../../../electron/core/packer/image-display.ts';
 import { ApiCallError } from '../../api/api-client.ts';
 import { usePanel, type ShownError } from '../../state/store.ts';
 
@@ -28,7 +29,7 @@ export interface ImageState {
   open(buildId: string): Promise<void>;
 }
 
-export const DEFAULT_GHC_TEXT = '9.8.4, 9.6.6';
+export const DEFAULT_GHC_TEXT = DEFAULT_GHC_VERSIONS.join(', ');
 
 function shown(error: unknown): ShownError {
   if (error instanceof ApiCallError) return { message: error.message, fix: error.fix };

@@ -22,6 +22,7 @@ export function VmCardDetails({ vm }: { vm: string }) {
   const boot = useVms((state) => state.boots[vm]);
   const busy = useVms((state) => state.busy[vm]);
   const error = useVms((state) => state.errors[vm]);
+  const unmanaged = useVms((state) => state.unmanaged[vm] ?? false);
   const act = useVms((state) => state.act);
   const refreshVm = useVms((state) => state.refreshVm);
   const connected = usePanel((state) => state.api !== undefined);
@@ -39,6 +40,17 @@ export function VmCardDetails({ vm }: { vm: string }) {
   const call = () => usePanel.getState().api!;
   const state = info?.state ?? 'unknown';
   const running = state === 'running';
+  // A finished boot of a VM that has since stopped is history; a failed one still explains why.
+  const showBoot =
+    boot && (running || !boot.finished || boot.stages.some((stage) => stage.status === 'failed'));
+
+  if (!info && unmanaged) {
+    return (
+      <div className="vm-details muted" data-testid={`vm-details-${vm}`}>
+        VirtualBox: <span data-testid="vm-state">not on a known VirtualBox host</span>
+      </div>
+    );
+  }
 
   return (
     <div
@@ -59,18 +71,22 @@ export function VmCardDetails({ vm }: { vm: string }) {
       {info && (
         <div className="card-line muted">
           IP <code data-testid="vm-ip">{info.ip ?? boot?.ip ?? '-'}</code> · port{' '}
-          <code>{info.registryPort ?? '-'}</code>
+          <code data-testid="vm-port">{info.registryPort ?? '-'}</code>
           {running && info.uptimeSec !== undefined && ` · up ${uptime(info.uptimeSec)}`}
         </div>
       )}
-      {boot && (
+      {showBoot && (
         <ol className="boot-stages" data-testid="boot-stages">
           {boot.stages.map((stage) => (
             <li key={stage.id} className={`stage stage-${stage.status}`} data-stage={stage.id}>
               <span className="stage-label">{stage.label}</span>
               <span className="stage-status">{stage.status}</span>
               <span className="stage-time">{seconds(stage.elapsedMs)}</span>
-              {stage.message && <div className="stage-message">{stage.message}</div>}
+              {stage.message && (
+                <div className="stage-message" data-testid="stage-message">
+                  {stage.message}
+                </div>
+              )}
             </li>
           ))}
         </ol>

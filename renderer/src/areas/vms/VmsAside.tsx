@@ -85,16 +85,20 @@ export function VmsAside() {
             Import <strong>{task.vm}</strong>: {task.status}
             {task.port !== undefined && task.status === 'succeeded' && ` · port ${task.port}`}
           </div>
-          <progress max={100} value={task.percent} aria-label={`import ${task.vm}`} />
-          <span className="muted">
-            {' '}
-            {task.percent}%{task.phase ? ` (${task.phase})` : ''}
-          </span>
-          {task.status === 'running' && (
-            <button type="button" onClick={() => void cancelTask(task.id)}>
-              Cancel
-            </button>
-          )}
+          <div className="vm-task-progress">
+            <progress max={100} value={task.percent} aria-label={`import ${task.vm}`} />
+            <span className="muted">
+              {task.percent}%
+              {task.status === 'running' && task.phase
+                ? ` ${task.phase === 'interpret' ? 'reading' : 'importing'}`
+                : ''}
+            </span>
+            {task.status === 'running' && (
+              <button type="button" onClick={() => void cancelTask(task.id)}>
+                Cancel
+              </button>
+            )}
+          </div>
           {task.error && <ErrorNote error={task.error} testId={`import-task-error-${task.vm}`} />}
         </div>
       ))}

@@ -26,6 +26,8 @@ interface VmsState {
   tasks: Record<string, VmTask>;
   calls: VBoxCall[];
   busy: Record<string, string | undefined>;
+  /** Registry machines no VirtualBox host knows (a VM elsewhere): not an error, just unmanaged. */
+  unmanaged: Record<string, boolean>;
   errors: Record<string, ShownError | undefined>;
 
   start(): Promise<void>;
@@ -63,6 +65,7 @@ export const useVms = create<VmsState>((set, get) => {
     tasks: {},
     calls: [],
     busy: {},
+    unmanaged: {},
     errors: {},
 
     async start() {
@@ -71,8 +74,12 @@ export const useVms = create<VmsState>((set, get) => {
       const client = api();
       client.on('vms.changed', ({ vms }) => {
         const next = { ...get().vms };
-        for (const vm of vms) next[vm.name] = { ...next[vm.name], ...vm };
-        set({ vms: next });
+        const unmanaged = { ...get().unmanaged };
+        for (const vm of vms) {
+          next[vm.name] = { ...next[vm.name], ...vm };
+          unmanaged[vm.name] = false;
+        }
+        set({ vms: next, unmanaged });
       });
       client.on('vms.boot', (boot) => set({ boots: { ...get().boots, [boot.vm]: boot } }));
       client.on('vms.task', (task) => {
@@ -104,8 +111,15 @@ export const useVms = create<VmsState>((set, get) => {
     async refreshVm(vm) {
       try {
         remember(await api().call('vms.info', { vm }));
-        set({ errors: { ...get().errors, [vm]: undefined } });
+        set({
+          errors: { ...get().errors, [vm]: undefined },
+          unmanaged: { ...get().unmanaged, [vm]: false },
+        });
       } catch (error) {
+        if (error instanceof ApiCallError && error.code === 'vm-not-found') {
+          set({ unmanaged: { ...get().unmanaged, [vm]: true } });
+          return;
+        }
         set({ errors: { ...get().errors, [vm]: shown(error) } });
       }
     },
