@@ -9,7 +9,8 @@ SHELL := /bin/bash
 
 NPX := npx --no-install
 BM := $(NPX) tsx electron/cli/main.ts
-REGISTRY ?= $(CURDIR)/port-registry.yml
+# The registry: REGISTRY=, else $BM_REGISTRY (the lab's env file sets it), else the repo's.
+REGISTRY ?= $(or $(BM_REGISTRY),$(CURDIR)/port-registry.yml)
 VM ?=
 PROJECT ?=
 GHC ?=

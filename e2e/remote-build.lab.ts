@@ -90,6 +90,9 @@ describe('remote build on the lab VM, through its reverse tunnel', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(await remote('pgrep -u builder -x ghc || true')).not.toBe('');
+    await expect(core.builds.start({ vm: lab.vm, project, kind: 'test' })).rejects.toThrow(
+      `a build of slow-build is already running on ${lab.vm}`,
+    );
 
     const cancelled = await core.builds.cancel(started.id);
     expect(cancelled.status).toBe('cancelled');

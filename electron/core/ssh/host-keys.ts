@@ -79,7 +79,8 @@ export function hostKeyMismatchError(alias: string, pinned: HostKey[], presented
     'host-key-changed',
     `the host key of ${alias} changed: pinned ${expected}, presented ${presented.type} ` +
       `${fingerprintOf(presented)}; the connection was refused`,
-    'If the VM was re-imported or its image rebuilt, re-pin its key from the VM card; ' +
+    'If the VM was re-imported or its image rebuilt, accept the new key on the VM card ' +
+      '(after checking it on the VM console); ' +
       'otherwise something else answers on its tunnel port.',
   );
 }

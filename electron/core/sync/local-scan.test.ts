@@ -65,14 +65,40 @@ describe('scanLocalTree', () => {
     ]);
   });
 
-  it('skips symbolic links and empty folders', async () => {
+  it('skips empty folders', async () => {
     await writeTree(root, { 'real.hs': 'x\n' });
     await mkdir(join(root, 'empty', 'deeper'), { recursive: true });
-    await symlink(join(root, 'real.hs'), join(root, 'link.hs'));
 
     const { files } = await scanLocalTree(root);
 
     expect(files.map((file) => file.path)).toEqual(['real.hs']);
+  });
+
+  it('follows symbolic links to files and folders, as cabal does', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'local-scan-shared-'));
+    try {
+      await writeTree(outside, { 'Shared.hs': 'module Shared where\n' });
+      await writeTree(root, { 'real.hs': 'x\n' });
+      await symlink(join(root, 'real.hs'), join(root, 'link.hs'));
+      await symlink(outside, join(root, 'src'));
+
+      const { files } = await scanLocalTree(root);
+
+      expect(files.map((file) => file.path)).toEqual(['link.hs', 'real.hs', 'src/Shared.hs']);
+      expect(files.find((file) => file.path === 'src/Shared.hs')?.size).toBe(20);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('skips dangling links and links that loop back into the tree', async () => {
+    await writeTree(root, { 'a/A.hs': 'a\n' });
+    await symlink(join(root, 'missing.hs'), join(root, 'dangling.hs'));
+    await symlink(root, join(root, 'a', 'loop'));
+
+    const { files } = await scanLocalTree(root);
+
+    expect(files.map((file) => file.path)).toEqual(['a/A.hs']);
   });
 
   it('judges remote paths so the VM keeps what the workstation leaves out', async () => {

@@ -77,7 +77,7 @@ function MachineCard({ machine }: { machine: MachineStatus }) {
         >
           Probe
         </button>
-        {machine.ssh === 'host-key-unknown' && machine.fingerprint && (
+        {machine.ssh.startsWith('host-key') && machine.fingerprint && (
           <button
             type="button"
             onClick={(event) => {
@@ -85,7 +85,8 @@ function MachineCard({ machine }: { machine: MachineStatus }) {
               void trust(machine.name, machine.fingerprint!);
             }}
           >
-            Trust {machine.fingerprint.slice(0, 20)}…
+            {machine.ssh === 'host-key-changed' ? 'Accept new key' : 'Trust'}{' '}
+            {machine.fingerprint.slice(0, 20)}…
           </button>
         )}
       </div>

@@ -6,7 +6,7 @@ import type {
   TerminalInfo,
 } from '../../../../electron/core/api/contract-workspace.ts';
 import { ApiCallError, type ApiClient } from '../../api/api-client.ts';
-import type { ShownError } from '../../state/store.ts';
+import { usePanel, type ShownError } from '../../state/store.ts';
 import { TerminalHandle } from './terminal-handle.ts';
 
 const DEST_KEY = 'build-machines.artifacts-dest';
@@ -81,9 +81,12 @@ export function terminalHandle(id: string): TerminalHandle | undefined {
 }
 
 export const useWorkspace = create<WorkspaceState>((set, get) => {
+  // Children's effects run before the panel's own, so a call may come before attach(): the
+  // panel's client is the same one, and events are subscribed when attach() runs.
   const api = () => {
-    if (!attachedTo) throw new Error('the workspace is not connected to the core yet');
-    return attachedTo;
+    const client = attachedTo ?? usePanel.getState().api;
+    if (!client) throw new Error('the workspace is not connected to the core yet');
+    return client;
   };
 
   const updateTerminal = (id: string, change: Partial<TerminalInfo>) =>
