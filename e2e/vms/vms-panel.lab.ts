@@ -116,7 +116,12 @@ describe('the VM lifecycle in the panel (Chromium, lab VirtualBox)', () => {
     const a = card('panel-a');
     await expectText(a.getByTestId('vm-state'), 'poweroff', 15_000);
     await expectText(a.getByTestId('vm-nic'), 'NIC 1 nat');
-    await a.getByRole('button', { name: 'Bridged' }).click();
+    await a.getByRole('button', { name: 'Bridged…' }).click();
+    // The lab's hosts have no default route, so the first adapter that is up is chosen.
+    const adapter = a.getByTestId('bridge-adapter');
+    await expectText(adapter, 'eth0', 15_000);
+    expect(await adapter.inputValue()).toBe('eth0');
+    await a.getByRole('button', { name: 'Use' }).click();
     await expectText(a.getByTestId('vm-nic'), 'NIC 1 bridged (eth0)', 15_000);
 
     await importFromPanel('panel-a');

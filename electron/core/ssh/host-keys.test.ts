@@ -89,7 +89,7 @@ describe('host key fingerprints', () => {
     expect(changed.code).toBe('host-key-changed');
     expect(changed.message).toContain(`pinned ecdsa-sha2-nistp256 ${fingerprintOf(other)}`);
     expect(changed.message).toContain(`presented ssh-ed25519 ${fingerprint}`);
-    expect(changed.fix).toMatch(/re-pin/);
+    expect(changed.fix).toMatch(/accept the new key on the VM card/);
   });
 });
 

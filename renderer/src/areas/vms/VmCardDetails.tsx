@@ -3,6 +3,7 @@ import { useEffect, useState, type MouseEvent } from 'react';
 
 import { ErrorNote } from '../../components/ErrorNote.tsx';
 import { usePanel } from '../../state/store.ts';
+import { BridgeAdapterPicker } from './BridgeAdapterPicker.tsx';
 import { useVms } from './vms-store.ts';
 import './vms.css';
 
@@ -123,13 +124,7 @@ export function VmCardDetails({ vm }: { vm: string }) {
             </>
           )}
           {!running && info.nic1?.type !== 'bridged' && (
-            <button
-              type="button"
-              disabled={!!busy}
-              onClick={run('switching to bridged', () => call().call('vms.setBridged', { vm }))}
-            >
-              Bridged
-            </button>
+            <BridgeAdapterPicker vm={vm} hostId={info.hostId} />
           )}
           {!running && !confirming && (
             <button
