@@ -28,8 +28,15 @@ LAB_PROGRAMS := ghc cabal sshd autossh rsync chromium packer shellcheck ip curl 
 	lab lab-down bench dist remote-build remote-test status clean image
 
 help:
-	@sed -n 's/^#   //p' Makefile
-	@echo "  other targets: build lint typecheck unit lab-test lab lab-down bench dist status"
+	@echo "Build Machines (README.md has the details)"
+	@echo "  start | test | lab [LAB_PORT=] | lab-down | bench | dist | electron"
+	@echo "  image [GHC=9.8.4,9.6.6] | import OVA= [NAME=] | setup-vm VM= | start-vm VM= |" \
+	  "stop-vm VM= | vm-info"
+	@echo "  keygen | inject-keys VM_IP= VM= | install-ssh-config | bridge-status | status |" \
+	  "doctor | smoke-test"
+	@echo "  remote-build PROJECT= [VM=] [GHC=] | remote-test | remote-ghci | fetch-artifacts" \
+	  "[DEST=] | ghc-versions"
+	@echo "  build | typecheck | lint | unit | lab-test"
 
 node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund
@@ -131,7 +138,7 @@ ghc-versions: deps
 
 # The build-machine OVA with Packer (>= 1.10 and VirtualBox 7 on this machine), as the seed's
 # `cd packer/haskell && packer init . && packer build .` does, with a live log and the OVA path:
-#   make image [GHC=9.8.4,9.6.6]   (first version = default ghc; Ctrl-C cancels cleanly)
+# make image [GHC=9.8.4,9.6.6]   (first version = default ghc; Ctrl-C cancels cleanly)
 image: deps
 	@$(BM) build-image $(if $(GHC),--ghc $(GHC))
 
@@ -162,8 +169,8 @@ stop-vm: deps
 	@$(BM) stop $(VBOX_FLAGS) "$(VM)"
 
 # Credentials, SSH config and tunnel health (issue 5): the seed's steps 4 to 6.
-#   make keygen; make inject-keys VM_IP=<vm-ip> VM=<name or ~/vm-keys/<name>>
-#   make install-ssh-config; make bridge-status; make doctor VM=<name>; make smoke-test VM=<name>
+# make keygen; make inject-keys VM_IP=<vm-ip> VM=<name or ~/vm-keys/<name>>
+# make install-ssh-config; make bridge-status; make doctor VM=<name>; make smoke-test VM=<name>
 VM_IP ?=
 .PHONY: keygen inject-keys install-ssh-config bridge-status doctor smoke-test
 

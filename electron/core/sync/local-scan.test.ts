@@ -51,7 +51,7 @@ describe('scanLocalTree', () => {
     expect(files.map((file) => file.path)).toEqual(gitFiles);
   });
 
-  it('records size, whole-second mtime and the executable bit', async () => {
+  it('records size, whole-second and exact mtime, and the executable bit', async () => {
     await writeTree(root, { 'run.sh': '#!/bin/sh\n', 'empty.txt': '', 'a/b/c.hs': 'x = 1\n' });
     await chmod(join(root, 'run.sh'), 0o755);
     await utimes(join(root, 'a/b/c.hs'), FIXED_MTIME + 0.9, FIXED_MTIME + 12.75);
@@ -59,9 +59,27 @@ describe('scanLocalTree', () => {
     const { files } = await scanLocalTree(root);
 
     expect(files).toEqual([
-      { path: 'a/b/c.hs', size: 6, mtime: FIXED_MTIME + 12, executable: false },
-      { path: 'empty.txt', size: 0, mtime: FIXED_MTIME, executable: false },
-      { path: 'run.sh', size: 10, mtime: FIXED_MTIME, executable: true },
+      {
+        path: 'a/b/c.hs',
+        size: 6,
+        mtime: FIXED_MTIME + 12,
+        mtimeMs: (FIXED_MTIME + 12.75) * 1000,
+        executable: false,
+      },
+      {
+        path: 'empty.txt',
+        size: 0,
+        mtime: FIXED_MTIME,
+        mtimeMs: FIXED_MTIME * 1000,
+        executable: false,
+      },
+      {
+        path: 'run.sh',
+        size: 10,
+        mtime: FIXED_MTIME,
+        mtimeMs: FIXED_MTIME * 1000,
+        executable: true,
+      },
     ]);
   });
 

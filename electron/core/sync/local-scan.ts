@@ -14,8 +14,13 @@ export interface FileEntry {
   /** Relative, with forward slashes. */
   path: string;
   size: number;
-  /** Whole seconds: what tar carries and what the comparison uses. */
+  /** Whole seconds: what the VM's manifest is compared on. */
   mtime: number;
+  /**
+   * Milliseconds, carried to the VM exactly: a file saved within the same second as the last
+   * build must still look newer than GHC's object files there, or GHC skips recompiling it.
+   */
+  mtimeMs?: number;
   executable: boolean;
 }
 
@@ -92,6 +97,7 @@ export async function scanLocalTree(
           path,
           size: info.size,
           mtime: Math.floor(info.mtimeMs / 1000),
+          mtimeMs: info.mtimeMs,
           executable: (info.mode & 0o111) !== 0,
         });
       }

@@ -67,7 +67,7 @@ describe('createTarStream', () => {
     await rm(target, { recursive: true, force: true });
   });
 
-  it('writes an archive GNU tar extracts byte for byte, with modes and mtimes', async () => {
+  it('writes an archive GNU tar extracts byte for byte, with modes and exact mtimes', async () => {
     const big = randomBytes(1024 * 1024);
     await writeTree(source, {
       'app.cabal': 'cabal-version: 3.0\n',
@@ -101,7 +101,9 @@ describe('createTarStream', () => {
       expect(Math.floor(info.mtimeMs / 1000), file.path).toBe(file.mtime);
     }
     expect((await stat(join(target, 'scripts/run.sh'))).mode & 0o111).toBe(0o111);
-    expect((await stat(join(target, 'app.cabal'))).mtimeMs).toBe((FIXED_MTIME + 7) * 1000);
+    // The fraction travels too (pax mtime), so GHC on the VM sees an edit made within the
+    // second of its last build as newer than its object files.
+    expect((await stat(join(target, 'app.cabal'))).mtimeMs).toBe((FIXED_MTIME + 7.9) * 1000);
     expect((await stat(join(target, 'big.bin'))).size).toBe(1024 * 1024);
   });
 

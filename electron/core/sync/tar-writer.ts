@@ -9,13 +9,19 @@ const BLOCK = 512;
 /**
  * A POSIX (pax) tar stream of the given files, read from disk one at a time. Written here rather
  * than spawning `tar` so the workstation needs no tar of a particular flavour; the VM's GNU tar
- * reads it. Long paths go in a pax header; mtimes are whole seconds.
+ * reads it. Long paths and sub-second mtimes go in a pax extended header.
  */
 export function createTarStream(root: string, files: FileEntry[]): Readable {
   async function* generate() {
     for (const file of files) {
       const pathBytes = Buffer.byteLength(file.path);
-      if (pathBytes > 100) yield paxHeader(file.path);
+      const records = [
+        ...(pathBytes > 100 ? [paxRecord('path', file.path)] : []),
+        ...(file.mtimeMs !== undefined && file.mtimeMs % 1000 !== 0
+          ? [paxRecord('mtime', (file.mtimeMs / 1000).toFixed(3))]
+          : []),
+      ];
+      if (records.length > 0) yield paxHeader(records.join(''));
       yield header({
         name: pathBytes > 100 ? file.path.slice(-90).replace(/^[^/]*\//, '') : file.path,
         mode: file.executable ? 0o755 : 0o644,
@@ -75,9 +81,8 @@ function header(fields: HeaderFields): Buffer {
   return block;
 }
 
-function paxHeader(path: string): Buffer {
-  const record = paxRecord('path', path);
-  const body = Buffer.from(record, 'utf8');
+function paxHeader(records: string): Buffer {
+  const body = Buffer.from(records, 'utf8');
   return Buffer.concat([
     header({ name: 'PaxHeader', mode: 0o644, size: body.length, mtime: 0, type: 'x' }),
     body,
