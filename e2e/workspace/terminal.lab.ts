@@ -111,6 +111,7 @@ describe('GHCi in tmux across a dropped tunnel', () => {
     expect(() => watcher.input('answer\r')).toThrow(/dropped/);
 
     // autossh reopens the tunnel within a moment; retry bounded while it is not back yet.
+    const beforeReconnect = watcher.text.length;
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
@@ -121,6 +122,9 @@ describe('GHCi in tmux across a dropped tunnel', () => {
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
     }
+    // Type once tmux has reattached and redrawn GHCi, as a person would: keys sent while the
+    // client is still starting can reach the terminal before it is in raw mode.
+    await watcher.waitFor(/ghci>/, 20_000, beforeReconnect);
     mark = watcher.text.length;
     watcher.input('answer + 1\r');
     await watcher.waitFor(/\b43\b/, 10_000, mark);
