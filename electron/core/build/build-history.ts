@@ -12,7 +12,8 @@ const log = createLogger('history');
  * and a torn line is skipped when reading.
  */
 export class BuildHistory {
-  constructor(private readonly folder: string) {}
+  /** The folder of the history file and of every run's log. */
+  constructor(readonly folder: string) {}
 
   get file(): string {
     return join(this.folder, 'history.jsonl');

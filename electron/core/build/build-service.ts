@@ -78,7 +78,7 @@ export class BuildService {
       diagnostics: [],
     };
 
-    await mkdir(this.historyFolder(), { recursive: true });
+    await mkdir(this.history.folder, { recursive: true });
     const active: ActiveRun = {
       run,
       log: createLogger(`build:${id}`),
@@ -173,10 +173,6 @@ export class BuildService {
     } catch {
       return { text: '', size: 0 };
     }
-  }
-
-  private historyFolder(): string {
-    return this.history.logFile('x').replace(/x\.log$/, '');
   }
 
   private async execute(active: ActiveRun): Promise<void> {
